@@ -1,0 +1,85 @@
+"""Small HTTP helpers every reader-facing app uses: the client's address, rate limits,
+and same-origin checks for forms on cached pages."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The socket peer, or the last untrusted hop of X-Forwarded-For when the peer is
+    one of the proxies the settings trust. Anything else in the header is a claim
+    of the client and is ignored."""
+    peer = request.META.get("REMOTE_ADDR", "") or "0.0.0.0"  # noqa: S104
+    if peer not in settings.TRUSTED_PROXIES:
+        return peer
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed([h for h in hops if h]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return peer
+        if hop not in settings.TRUSTED_PROXIES:
+            return hop
+    return peer
+
+
+def rate_limit_hit(*, scope: str, key: str, limit: int, window_seconds: int) -> bool:
+    """Count one hit; True when the limit for this window is exceeded."""
+    cache_key = f"ratelimit:{scope}:{key}"
+    if cache.add(cache_key, 1, timeout=window_seconds):
+        return False
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 1, timeout=window_seconds)
+        return False
+    return count > limit
+
+
+def same_origin(request: HttpRequest) -> bool:
+    """Whether a POST comes from one of our own pages. Browsers send Origin (or
+    Sec-Fetch-Site) on every form POST; a cross-site form cannot fake either."""
+    fetch_site = request.META.get("HTTP_SEC_FETCH_SITE")
+    if fetch_site is not None:
+        return fetch_site in ("same-origin", "none")
+    origin = request.META.get("HTTP_ORIGIN") or request.META.get("HTTP_REFERER")
+    if not origin:
+        # No browser sends a form POST without either; plain HTTP clients (scripts,
+        # tests, our JSON API) are not a cross-site forgery.
+        return True
+    host = urlsplit(origin).netloc
+    return host == request.get_host() or origin in settings.CSRF_TRUSTED_ORIGINS
+
+
+def reader_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For forms embedded in whole-page-cached pages, which cannot carry a per-reader
+    CSRF token: the request must come from our own origin instead (docs/decisions.md)."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST" and not same_origin(request):
+            return HttpResponseForbidden(
+                _("Requête refusée : elle ne vient pas de ce site.")
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def page_cache_tags(request: HttpRequest, *tags: str) -> None:
+    """Opt this response into the whole-page cache, naming what it shows."""
+    existing: set[str] = getattr(request, "page_cache_tags", set())
+    existing.update(tags)
+    request.page_cache_tags = existing  # type: ignore[attr-defined]

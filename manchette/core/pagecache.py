@@ -1,0 +1,197 @@
+"""The whole-page cache for anonymous readers.
+
+A cached page carries tags naming what it shows (``page:12``, ``list:section:3``,
+``site``). Each tag has a version in the shared cache; invalidating a tag gives it a new
+version, and every page stored with the old one becomes stale at once, in every
+process. Versions are time-stamped so that a page rendered while one of its tags was
+being invalidated is never stored as fresh.
+
+The same lookup serves the ASGI fast path (cache hits answered before Django runs) and
+the Django middleware (misses, stampede protection, storing).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import secrets
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from email.utils import formatdate, parsedate_to_datetime
+from urllib.parse import parse_qsl, urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+
+ENTRY_PREFIX = "pagecache:entry:"
+TAG_PREFIX = "pagecache:tag:"
+LOCK_PREFIX = "pagecache:lock:"
+# Unix time of the next scheduled publication or expiry; a page cached before it
+# must not be served after it (see core.scheduling).
+SCHEDULE_DUE_KEY = "pagecache:schedule-due"
+# Query parameters that change what a cached page shows; any other (utm_source,
+# fbclid…) is left out of the key so that social traffic still hits the cache.
+QUERY_PARAMS = ("page",)
+NEVER_CACHED_PREFIXES = ("/static/", "/media/", "/live/", "/api/", "/lecteur/")
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    status: int
+    content_type: str
+    body: bytes
+    gzipped: bytes
+    etag: str
+    last_modified: float
+    tags: Mapping[str, str]
+    headers: tuple[tuple[str, str], ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Lookup:
+    page: CachedPage | None
+    fresh: bool
+
+
+def entry_key(*, host: str, path: str, query_string: str) -> str:
+    params = [(k, v) for k, v in parse_qsl(query_string) if k in QUERY_PARAMS]
+    raw = f"{host.lower()}|{path}|{urlencode(sorted(params))}"
+    digest = hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
+    return ENTRY_PREFIX + digest
+
+
+def path_is_cacheable(path: str) -> bool:
+    admin_prefix = f"/{settings.ADMIN_PATH}/"
+    return not path.startswith((admin_prefix, *NEVER_CACHED_PREFIXES))
+
+
+def request_is_cacheable(*, method: str, path: str, cookies: Mapping[str, str]) -> bool:
+    """Anonymous GETs only: a reader with a session (an editor, a signed-in reader)
+    always gets a fresh page."""
+    return (
+        settings.PAGE_CACHE_ENABLED
+        and method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in cookies
+        and path_is_cacheable(path)
+    )
+
+
+def _new_version() -> str:
+    return f"{time.time():.6f}:{secrets.token_hex(4)}"
+
+
+def _version_time(version: str | None) -> float:
+    if not version:
+        return 0.0
+    try:
+        return float(version.split(":", 1)[0])
+    except ValueError:
+        return 0.0
+
+
+def page_lookup(key: str) -> Lookup:
+    page = cache.get(key)
+    if not isinstance(page, CachedPage):
+        return Lookup(page=None, fresh=False)
+    keys = [TAG_PREFIX + tag for tag in page.tags]
+    current = cache.get_many([*keys, SCHEDULE_DUE_KEY])
+    due = current.get(SCHEDULE_DUE_KEY)
+    if due is None or due <= time.time():
+        return Lookup(page=page, fresh=False)
+    fresh = all(current.get(TAG_PREFIX + tag) == v for tag, v in page.tags.items())
+    return Lookup(page=page, fresh=fresh)
+
+
+def tags_invalidate(tags: Iterable[str]) -> None:
+    """Make every cached page showing one of these tags stale, in every process."""
+    versions = {TAG_PREFIX + tag: _new_version() for tag in set(tags)}
+    if versions:
+        cache.set_many(versions, timeout=None)
+
+
+def page_store(
+    key: str,
+    *,
+    status: int,
+    content_type: str,
+    body: bytes,
+    tags: Iterable[str],
+    started_at: float,
+    headers: Iterable[tuple[str, str]] = (),
+) -> CachedPage | None:
+    """Store a rendered page, unless one of its tags changed after ``started_at``
+    (the page might then show the old state)."""
+    tag_keys = {TAG_PREFIX + tag: tag for tag in set(tags)}
+    current = cache.get_many(list(tag_keys))
+    missing = {k: _new_version() for k in tag_keys if k not in current}
+    for k, version in missing.items():
+        cache.add(k, version, timeout=None)
+    if missing:
+        current.update(cache.get_many(list(missing)))
+    versions: dict[str, str] = {}
+    for k, tag in tag_keys.items():
+        version = current.get(k)
+        if version is None or (
+            k not in missing and _version_time(version) >= started_at
+        ):
+            return None
+        versions[tag] = version
+    page = CachedPage(
+        status=status,
+        content_type=content_type,
+        body=body,
+        gzipped=gzip.compress(body, compresslevel=6, mtime=0),
+        etag='"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
+        last_modified=time.time(),
+        tags=versions,
+        headers=tuple(headers),
+    )
+    cache.set(key, page, timeout=settings.PAGE_CACHE_SECONDS)
+    return page
+
+
+def lock_acquire(key: str) -> bool:
+    return bool(cache.add(LOCK_PREFIX + key, 1, timeout=15))
+
+
+def lock_release(key: str) -> None:
+    cache.delete(LOCK_PREFIX + key)
+
+
+def not_modified(
+    page: CachedPage, *, if_none_match: str | None, if_modified_since: str | None
+) -> bool:
+    if if_none_match is not None:
+        candidates = {
+            tag.strip().removeprefix("W/") for tag in if_none_match.split(",")
+        }
+        return page.etag in candidates or "*" in candidates
+    if if_modified_since:
+        try:
+            since = parsedate_to_datetime(if_modified_since).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return False
+        return int(page.last_modified) <= since
+    return False
+
+
+def response_headers(
+    page: CachedPage, *, gzip_ok: bool, state: str
+) -> list[tuple[str, str]]:
+    headers = [
+        ("Content-Type", page.content_type),
+        ("ETag", page.etag),
+        ("Last-Modified", formatdate(page.last_modified, usegmt=True)),
+        ("Cache-Control", settings.PAGE_CACHE_CONTROL),
+        ("Vary", "Accept-Encoding"),
+        ("X-Cache", state),
+        *page.headers,
+    ]
+    if gzip_ok:
+        headers.append(("Content-Encoding", "gzip"))
+    return headers
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    return bool(accept_encoding) and "gzip" in accept_encoding.lower()

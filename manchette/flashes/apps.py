@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FlashesConfig(AppConfig):
+    name = "manchette.flashes"
+    label = "flashes"

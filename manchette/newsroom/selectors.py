@@ -1,0 +1,229 @@
+"""Reads for the newsroom's pages. Every listing goes through `articles_for_cards`,
+which loads what a card shows in a fixed number of queries, whatever the count."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.paginator import Page as PaginatorPage
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from django.utils.safestring import SafeString, mark_safe
+from wagtail.images import get_image_model
+from wagtail.models import Page, Site
+
+from manchette.core.http import page_cache_tags
+from manchette.newsroom.models import ArticlePage, Author, SectionPage, SiteIdentity
+from manchette.newsroom.og import og_image_path
+from manchette.topics.models import Topic
+from manchette.topics.services import topic_links_apply
+
+CARD_IMAGE = "fill-640x360-c80"
+HERO_IMAGE = "width-1200"
+PER_PAGE = 20
+HOME_PER_SECTION = 4
+
+# Other apps add what cards show (comment counts, reactions) with one query per list.
+CardAnnotator = Callable[[list[ArticlePage]], None]
+card_annotators: list[CardAnnotator] = []
+
+
+def articles_live() -> QuerySet[ArticlePage]:
+    return ArticlePage.objects.live().public().order_by("-first_published_at", "-pk")
+
+
+def sections_live() -> list[SectionPage]:
+    return list(SectionPage.objects.live().public().order_by("path"))
+
+
+def articles_for_cards(
+    queryset: Iterable[ArticlePage] | QuerySet[ArticlePage],
+    *,
+    request: HttpRequest | None = None,
+) -> list[ArticlePage]:
+    """Load the articles with their images, authors and section, in a fixed number of
+    queries, and let the other apps annotate them. With a request, the page being
+    rendered is tagged with each article, so that editing one refreshes the page."""
+    if isinstance(queryset, QuerySet):
+        images = get_image_model().objects.prefetch_renditions(CARD_IMAGE)
+        queryset = queryset.prefetch_related(
+            Prefetch("hero_image", queryset=images), "authors"
+        )
+    articles = list(queryset)
+    sections = {s.path: s for s in sections_live()}
+    for article in articles:
+        article.section = sections.get(article.path[: -Page.steplen])  # type: ignore[attr-defined]
+    for annotate in card_annotators:
+        annotate(articles)
+    if request is not None:
+        page_cache_tags(request, *(f"page:{a.pk}" for a in articles))
+    return articles
+
+
+def paginate(
+    queryset: QuerySet[ArticlePage],
+    *,
+    page: str | None,
+    request: HttpRequest | None = None,
+    per_page: int = PER_PAGE,
+) -> PaginatorPage:
+    paginator = Paginator(queryset, per_page)
+    current = paginator.get_page(page)
+    current.object_list = articles_for_cards(current.object_list, request=request)
+    return current
+
+
+def article_list_for_section(*, section: SectionPage) -> QuerySet[ArticlePage]:
+    return articles_live().descendant_of(section)
+
+
+def article_list_for_topic(*, topic: Topic) -> QuerySet[ArticlePage]:
+    return articles_live().filter(topics=topic)
+
+
+def article_list_for_author(*, author: Author) -> QuerySet[ArticlePage]:
+    return articles_live().filter(authors=author)
+
+
+def home_page_blocks(
+    *, home: Page, request: HttpRequest | None = None
+) -> dict[str, Any]:
+    """La Une: the lead story and the latest articles of each section, in a fixed
+    number of queries (ids first, then one card query)."""
+    sections = sections_live()
+    latest = list(articles_live().values_list("pk", "path")[:400])
+    lead_id = getattr(home, "lead_article_id", None)
+    if lead_id is None or not articles_live().filter(pk=lead_id).exists():
+        lead_id = latest[0][0] if latest else None
+    by_section: dict[str, list[int]] = {s.path: [] for s in sections}
+    for pk, path in latest:
+        bucket = by_section.get(path[: -Page.steplen])
+        if bucket is not None and pk != lead_id and len(bucket) < HOME_PER_SECTION:
+            bucket.append(pk)
+    wanted = [lead_id, *(pk for ids in by_section.values() for pk in ids)]
+    chosen = articles_live().filter(pk__in=[pk for pk in wanted if pk])
+    cards = {a.pk: a for a in articles_for_cards(chosen, request=request)}
+    return {
+        "lead": cards.get(lead_id) if lead_id else None,
+        "section_blocks": [
+            {
+                "section": s,
+                "articles": [cards[pk] for pk in by_section[s.path] if pk in cards],
+            }
+            for s in sections
+            if by_section[s.path]
+        ],
+    }
+
+
+def absolute_url(request: HttpRequest | None, path: str) -> str:
+    if path.startswith(("http://", "https://")):
+        return path
+    return settings.SITE_URL + path
+
+
+def article_detail_context(
+    *, article: ArticlePage, request: HttpRequest
+) -> dict[str, Any]:
+    authors = list(article.authors.all())
+    topics = list(article.topics.all())
+    section = article.get_parent().specific
+    page_cache_tags(
+        request,
+        *(f"topic:{t.pk}" for t in topics),
+        *(f"author:{a.pk}" for a in authors),
+    )
+    body_html = topic_links_apply(html=str(article.body), topics=topics)
+    canonical = absolute_url(request, article.get_url(request) or article.url_path)
+    hero = article.hero_image.get_rendition(HERO_IMAGE) if article.hero_image else None
+    if hero:
+        image_url = absolute_url(request, hero.url)
+    else:
+        og = og_image_path(title=article.title, kicker=article.kicker, site_name=settings.WAGTAIL_SITE_NAME)
+        image_url = absolute_url(request, f"{settings.MEDIA_URL}og/{og.name}")
+    return {
+        "section": section,
+        "authors": authors,
+        "topics": topics,
+        "body_html": mark_safe(body_html),  # noqa: S308 - rendered by our own block templates
+        "hero": hero,
+        "canonical_url": canonical,
+        "og_image_url": image_url,
+        "json_ld": article_json_ld(
+            article=article,
+            authors=authors,
+            section=section,
+            canonical=canonical,
+            image_url=image_url,
+            request=request,
+        ),
+    }
+
+
+def article_json_ld(
+    *,
+    article: ArticlePage,
+    authors: list[Author],
+    section: Page,
+    canonical: str,
+    image_url: str,
+    request: HttpRequest,
+) -> SafeString:
+    identity = SiteIdentity.load(request_or_site=request)
+    site = Site.find_for_request(request)
+    publisher: dict[str, Any] = {
+        "@type": "NewsMediaOrganization",
+        "name": site.site_name if site else settings.WAGTAIL_SITE_NAME,
+        "url": settings.SITE_URL + "/",
+    }
+    if identity.logo:
+        publisher["logo"] = {
+            "@type": "ImageObject",
+            "url": absolute_url(request, identity.logo.get_rendition("max-600x60").url),
+        }
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "mainEntityOfPage": {"@type": "WebPage", "@id": canonical},
+        "headline": article.title[:110],
+        "description": article.search_description or article.standfirst,
+        "datePublished": article.display_date.isoformat()
+        if article.display_date
+        else None,
+        "dateModified": article.modified_date.isoformat()
+        if article.modified_date
+        else None,
+        "author": [
+            {
+                "@type": "Person",
+                "name": a.name,
+                "url": absolute_url(request, a.get_absolute_url()),
+            }
+            for a in authors
+        ]
+        or [
+            {
+                "@type": "Organization",
+                "name": publisher["name"],
+                "url": publisher["url"],
+            }
+        ],
+        "publisher": publisher,
+        "articleSection": section.title,
+        "inLanguage": settings.LANGUAGE_CODE,
+        "isAccessibleForFree": True,
+    }
+    if image_url:
+        data["image"] = [image_url]
+    # Escape what could close the script element; the JSON stays valid.
+    text = (
+        json.dumps(data, ensure_ascii=False)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
+    return mark_safe(text)  # noqa: S308
