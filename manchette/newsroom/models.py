@@ -112,13 +112,50 @@ class HomePage(Page):
         return ["list:home"]
 
 
+class CommentPolicy(models.TextChoices):
+    INHERIT = "inherit", _("comme le reste du site")
+    PRE = "pre", _("modération avant publication")
+    POST = "post", _("modération après publication")
+    FIRST_HELD = "first_held", _("premier commentaire d’un nouvel invité retenu")
+
+
+class LiveStatus(models.TextChoices):
+    OFF = "off", _("article ordinaire")
+    LIVE = "live", _("en direct")
+    ENDED = "ended", _("direct terminé")
+
+
 class SectionPage(Page):
     """A rubrique: International, France, Politique…"""
 
     intro = models.CharField(_("présentation"), max_length=300, blank=True)
+    reactions_enabled = models.BooleanField(_("réactions des lecteurs"), default=True)
+    comment_policy = models.CharField(
+        _("modération des commentaires"),
+        max_length=20,
+        choices=CommentPolicy,
+        default=CommentPolicy.INHERIT,
+    )
+    comments_close_after_days = models.PositiveIntegerField(
+        _("fermer les commentaires après (jours)"),
+        null=True,
+        blank=True,
+        help_text=_("Vide : la règle du site."),
+    )
     parent_page_types = ["newsroom.HomePage"]
     subpage_types = ["newsroom.ArticlePage"]
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    settings_panels = [
+        *Page.settings_panels,
+        MultiFieldPanel(
+            [
+                FieldPanel("reactions_enabled"),
+                FieldPanel("comment_policy"),
+                FieldPanel("comments_close_after_days"),
+            ],
+            heading=_("Lecteurs"),
+        ),
+    ]
 
     class Meta:
         verbose_name = _("rubrique")

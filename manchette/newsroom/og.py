@@ -18,7 +18,10 @@ ACCENT = (163, 18, 15)
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    for candidate in ("DejaVuSerif-Bold.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf"):
+    for candidate in (
+        "DejaVuSerif-Bold.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
+    ):
         try:
             return ImageFont.truetype(candidate, size)
         except OSError:

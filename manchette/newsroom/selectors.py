@@ -143,7 +143,11 @@ def article_detail_context(
     if hero:
         image_url = absolute_url(request, hero.url)
     else:
-        og = og_image_path(title=article.title, kicker=article.kicker, site_name=settings.WAGTAIL_SITE_NAME)
+        og = og_image_path(
+            title=article.title,
+            kicker=article.kicker,
+            site_name=settings.WAGTAIL_SITE_NAME,
+        )
         image_url = absolute_url(request, f"{settings.MEDIA_URL}og/{og.name}")
     return {
         "section": section,

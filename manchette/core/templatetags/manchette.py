@@ -76,3 +76,8 @@ def querystring_page(request: Any, number: int) -> str:
 @register.filter
 def startswith(value: Any, prefix: Any) -> bool:
     return bool(prefix) and str(value).startswith(str(prefix))
+
+
+@register.filter
+def split(value: str) -> list[str]:
+    return value.split()

@@ -26,10 +26,22 @@ def make_site() -> SiteTree:
     root = Page.get_first_root_node()
     home = root.add_child(instance=HomePage(title="Manchette", slug="une-test"))
     Site.objects.all().delete()
-    Site.objects.create(hostname="testserver", port=80, root_page=home, is_default_site=True, site_name="Manchette")
+    Site.objects.create(
+        hostname="testserver",
+        port=80,
+        root_page=home,
+        is_default_site=True,
+        site_name="Manchette",
+    )
     sections = {}
-    for title, slug in [("International", "international"), ("France", "france"), ("Politique", "politique"),
-                        ("Économie", "economie"), ("Culture", "culture"), ("Sport", "sport")]:
+    for title, slug in [
+        ("International", "international"),
+        ("France", "france"),
+        ("Politique", "politique"),
+        ("Économie", "economie"),
+        ("Culture", "culture"),
+        ("Sport", "sport"),
+    ]:
         section = home.add_child(instance=SectionPage(title=title, slug=slug))
         section.save_revision().publish()
         sections[slug] = section
@@ -50,7 +62,10 @@ def make_article(
     n = next(_sequence)
     article = ArticlePage(
         title=title or f"Article numéro {n}",
-        body=[("paragraph", RichText(f"<p>{escape(p)}</p>")) for p in (paragraphs or [f"Texte de l’article {n}."])],
+        body=[
+            ("paragraph", RichText(f"<p>{escape(p)}</p>"))
+            for p in (paragraphs or [f"Texte de l’article {n}."])
+        ],
         **fields,
     )
     section.add_child(instance=article)
@@ -61,7 +76,9 @@ def make_article(
     if publish:
         article.save_revision().publish()
         at = published_at or timezone.now() - timedelta(minutes=n)
-        ArticlePage.objects.filter(pk=article.pk).update(first_published_at=at, last_published_at=at)
+        ArticlePage.objects.filter(pk=article.pk).update(
+            first_published_at=at, last_published_at=at
+        )
         article.refresh_from_db()
     return article
 

@@ -18,14 +18,27 @@ from manchette.newsroom.tests.factories import make_article, make_author, make_t
 pytestmark = pytest.mark.django_db
 
 
-def test_home_shows_the_lead_story_and_the_latest_articles_of_each_section(client, site_tree):
+def test_home_shows_the_lead_story_and_the_latest_articles_of_each_section(
+    client, site_tree
+):
     now = timezone.now()
-    old = make_article(site_tree.sections["france"], title="Un article plus ancien", published_at=now - timedelta(days=1))
-    lead = make_article(site_tree.sections["international"], title="La grande affaire du jour", standfirst="Le chapô.", published_at=now)
+    old = make_article(
+        site_tree.sections["france"],
+        title="Un article plus ancien",
+        published_at=now - timedelta(days=1),
+    )
+    lead = make_article(
+        site_tree.sections["international"],
+        title="La grande affaire du jour",
+        standfirst="Le chapô.",
+        published_at=now,
+    )
     html = client.get("/").content.decode()
     assert "La grande affaire du jour" in html
     assert "Un article plus ancien" in html
-    assert html.index("La grande affaire du jour") < html.index("Un article plus ancien")
+    assert html.index("La grande affaire du jour") < html.index(
+        "Un article plus ancien"
+    )
     assert 'class="card card--lead"' in html
     assert lead.pk != old.pk
 
@@ -40,12 +53,20 @@ def _queries_per_page(client, urls):
     return counts
 
 
-def test_home_section_article_and_topic_pages_take_a_fixed_number_of_queries(client, site_tree):
+def test_home_section_article_and_topic_pages_take_a_fixed_number_of_queries(
+    client, site_tree
+):
     topic = make_topic("Arménie")
     author = make_author()
     section = site_tree.sections["international"]
     first = make_article(section, topics=[topic], authors=[author])
-    urls = ["/", section.url, first.url, topic.get_absolute_url(), author.get_absolute_url()]
+    urls = [
+        "/",
+        section.url,
+        first.url,
+        topic.get_absolute_url(),
+        author.get_absolute_url(),
+    ]
     with override_settings(PAGE_CACHE_ENABLED=False):
         few = _queries_per_page(client, urls)
         for _ in range(15):
@@ -60,7 +81,9 @@ def test_section_pages_list_newest_first_and_paginate(client, site_tree):
     for i in range(23):
         make_article(section, title=f"Match {i:02d}")
     first = client.get(section.url).content.decode()
-    assert first.index("Match 00") < first.index("Match 01")  # make_article dates each one older
+    assert first.index("Match 00") < first.index(
+        "Match 01"
+    )  # make_article dates each one older
     assert "Match 22" not in first
     second = client.get(section.url + "?page=2").content.decode()
     assert "Match 22" in second
@@ -78,7 +101,9 @@ def test_article_page_shows_everything_a_reader_expects(client, site_tree):
         kicker="FLASH INFO",
         standfirst="Les ministres sont attendus à Moscou.",
         source_credit="avec AFP",
-        paragraphs=["« Bakou et Erevan ont confirmé leur participation », a déclaré la porte-parole."],
+        paragraphs=[
+            "« Bakou et Erevan ont confirmé leur participation », a déclaré la porte-parole."
+        ],
         topics=[topic],
         authors=[author],
         published_at=published,
@@ -99,9 +124,13 @@ def test_article_page_shows_everything_a_reader_expects(client, site_tree):
 
 def test_article_json_ld_has_what_google_documents_for_news_articles(client, site_tree):
     author = make_author("Thomas Moreau")
-    article = make_article(site_tree.sections["politique"], authors=[author], standfirst="Chapô.")
+    article = make_article(
+        site_tree.sections["politique"], authors=[author], standfirst="Chapô."
+    )
     html = client.get(article.url).content.decode()
-    raw = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    raw = re.search(
+        r'<script type="application/ld\+json">(.*?)</script>', html, re.S
+    ).group(1)
     data = json.loads(raw)
     assert data["@type"] == "NewsArticle"
     assert data["headline"] == article.title
@@ -114,7 +143,11 @@ def test_article_json_ld_has_what_google_documents_for_news_articles(client, sit
 
 
 def test_hostile_article_text_is_rendered_inert(client, site_tree):
-    article = make_article(site_tree.sections["france"], title="<script>alert(1)</script> Titre", paragraphs=["<img src=x onerror=alert(1)>"])
+    article = make_article(
+        site_tree.sections["france"],
+        title="<script>alert(1)</script> Titre",
+        paragraphs=["<img src=x onerror=alert(1)>"],
+    )
     html = client.get(article.url).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "<img src=x" not in html
@@ -124,7 +157,12 @@ def test_hostile_article_text_is_rendered_inert(client, site_tree):
 def test_topic_and_author_pages_list_their_articles(client, site_tree):
     topic = make_topic("Turquie", kind="place")
     author = make_author("Claire Dubois")
-    article = make_article(site_tree.sections["economie"], title="Le gaz et la Turquie", topics=[topic], authors=[author])
+    article = make_article(
+        site_tree.sections["economie"],
+        title="Le gaz et la Turquie",
+        topics=[topic],
+        authors=[author],
+    )
     make_article(site_tree.sections["economie"], title="Sans rapport")
     topic_html = client.get(topic.get_absolute_url()).content.decode()
     assert article.title in topic_html and "Sans rapport" not in topic_html
@@ -141,7 +179,13 @@ def test_unknown_pages_get_a_french_404_in_the_site_look(client, site_tree):
 
 @pytest.mark.parametrize(
     "query",
-    ["?page=" + "9" * 5000, "?page=%00%ff", "?q=%E2%80%AE" * 50, "?page[]=1&page=2", "?" + "a=1&" * 3000],
+    [
+        "?page=" + "9" * 5000,
+        "?page=%00%ff",
+        "?q=%E2%80%AE" * 50,
+        "?page[]=1&page=2",
+        "?" + "a=1&" * 3000,
+    ],
 )
 def test_hostile_query_strings_give_a_normal_page(client, site_tree, query):
     make_article(site_tree.sections["france"])

@@ -1,0 +1,1 @@
+// discussions: progressive enhancement; the page works without it.

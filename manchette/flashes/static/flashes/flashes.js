@@ -1,0 +1,1 @@
+// flashes: progressive enhancement; the page works without it.

@@ -1,0 +1,1 @@
+// live: progressive enhancement; the page works without it.

@@ -1,0 +1,1 @@
+// newsletter: progressive enhancement; the page works without it.

@@ -1,0 +1,1 @@
+// reactions: progressive enhancement; the page works without it.
