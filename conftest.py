@@ -25,3 +25,24 @@ def site_tree(db):
 @pytest.fixture
 def editor(db, django_user_model):
     return django_user_model.objects.create_superuser(username="redaction", password="motdepasse-test")
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (tests marked `browser`)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def third_party_requests():
+    """A list that browser tests fill with every request to another host (to assert it stays empty)."""
+    return []

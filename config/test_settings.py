@@ -12,8 +12,8 @@ MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 AXES_ENABLED = False
 WAGTAILSEARCH_BACKENDS["default"]["AUTO_UPDATE"] = True  # noqa: F405
 
-# Each pytest-xdist worker gets its own Redis database, so that one worker's
-# cache.clear() never empties another's.
+# Each pytest-xdist worker gets its own Redis database (the URL's number plus the
+# worker's), so that one worker's cache.clear() never empties another's.
 if REDIS_URL:  # noqa: F405
     import os
 
