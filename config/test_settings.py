@@ -10,7 +10,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 AXES_ENABLED = False
-WAGTAILSEARCH_BACKENDS["default"]["AUTO_UPDATE"] = True  # noqa: F405
 
 # Each pytest-xdist worker gets its own Redis database (the URL's number plus the
 # worker's), so that one worker's cache.clear() never empties another's.

@@ -106,6 +106,6 @@ def build_application() -> ASGIApp:
                 return
             if await _serve_cached(scope, send):
                 return
-        await django_app(scope, receive, send)
+        await django_app(scope, receive, send)  # type: ignore[arg-type]
 
     return application

@@ -125,13 +125,13 @@ def page_store(
     tag_keys = {TAG_PREFIX + tag: tag for tag in set(tags)}
     current = cache.get_many(list(tag_keys))
     missing = {k: _new_version() for k in tag_keys if k not in current}
-    for k, version in missing.items():
-        cache.add(k, version, timeout=None)
+    for k, new_version in missing.items():
+        cache.add(k, new_version, timeout=None)
     if missing:
         current.update(cache.get_many(list(missing)))
     versions: dict[str, str] = {}
     for k, tag in tag_keys.items():
-        version = current.get(k)
+        version: str | None = current.get(k)
         if version is None or (
             k not in missing and _version_time(version) >= started_at
         ):
@@ -194,4 +194,4 @@ def response_headers(
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:
-    return bool(accept_encoding) and "gzip" in accept_encoding.lower()
+    return accept_encoding is not None and "gzip" in accept_encoding.lower()

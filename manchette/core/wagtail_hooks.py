@@ -23,17 +23,23 @@ class SchedulerPanel(Component):
 
     def get_context_data(self, parent_context: Any = None) -> dict[str, Any]:
         now = timezone.now()
-        beats = list(SchedulerHeartbeat.objects.order_by("name"))
-        for beat in beats:
-            beat.age_seconds = int((now - beat.last_run_at).total_seconds())  # type: ignore[attr-defined]
-            beat.healthy = (
-                beat.age_seconds < SCHEDULER_STALE_SECONDS and not beat.last_error
-            )  # type: ignore[attr-defined]
+        beats = []
+        for beat in SchedulerHeartbeat.objects.order_by("name"):
+            age = int((now - beat.last_run_at).total_seconds())
+            beats.append(
+                {
+                    "name": beat.name,
+                    "last_run_at": beat.last_run_at,
+                    "last_error": beat.last_error,
+                    "age_seconds": age,
+                    "healthy": age < SCHEDULER_STALE_SECONDS and not beat.last_error,
+                }
+            )
         return {
             "time_zone": settings.TIME_ZONE,
             "now": timezone.localtime(now),
             "beats": beats,
-            "healthy": bool(beats) and all(b.healthy for b in beats),  # type: ignore[attr-defined]
+            "healthy": bool(beats) and all(b["healthy"] for b in beats),
         }
 
 

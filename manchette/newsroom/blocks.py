@@ -57,4 +57,4 @@ class ArticleBodyBlock(blocks.StreamBlock):
     )
 
     class Meta:
-        block_counts = {}
+        label = _("Corps de l’article")

@@ -101,7 +101,10 @@ def on_snippet_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     if isinstance(instance, Author):
         tags_invalidate([f"author:{instance.pk}", f"list:author:{instance.pk}"])
     elif isinstance(instance, SiteIdentity):
-        tags_invalidate(["site"])
+        if not kwargs.get(
+            "created"
+        ):  # the first load creates an empty row: nothing shown changes
+            tags_invalidate(["site"])
     else:
         tags_invalidate([f"topic:{instance.pk}", f"list:topic:{instance.pk}"])
 

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.images import get_image_model
 from wagtail.models import Page, Site
+from wagtail.query import PageQuerySet
 
 from manchette.core.http import page_cache_tags
 from manchette.newsroom.models import ArticlePage, Author, SectionPage, SiteIdentity
@@ -32,7 +33,7 @@ CardAnnotator = Callable[[list[ArticlePage]], None]
 card_annotators: list[CardAnnotator] = []
 
 
-def articles_live() -> QuerySet[ArticlePage]:
+def articles_live() -> PageQuerySet:
     return ArticlePage.objects.live().public().order_by("-first_published_at", "-pk")
 
 
@@ -56,7 +57,7 @@ def articles_for_cards(
     articles = list(queryset)
     sections = {s.path: s for s in sections_live()}
     for article in articles:
-        article.section = sections.get(article.path[: -Page.steplen])  # type: ignore[attr-defined]
+        article.section = sections.get(article.path[: -Page.steplen])
     for annotate in card_annotators:
         annotate(articles)
     if request is not None:
@@ -77,15 +78,15 @@ def paginate(
     return current
 
 
-def article_list_for_section(*, section: SectionPage) -> QuerySet[ArticlePage]:
+def article_list_for_section(*, section: SectionPage) -> PageQuerySet:
     return articles_live().descendant_of(section)
 
 
-def article_list_for_topic(*, topic: Topic) -> QuerySet[ArticlePage]:
+def article_list_for_topic(*, topic: Topic) -> PageQuerySet:
     return articles_live().filter(topics=topic)
 
 
-def article_list_for_author(*, author: Author) -> QuerySet[ArticlePage]:
+def article_list_for_author(*, author: Author) -> PageQuerySet:
     return articles_live().filter(authors=author)
 
 

@@ -10,10 +10,10 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from wagtail.query import PageQuerySet
 from wagtail.search.query import PlainText
 
 from manchette.newsroom.models import ArticlePage, SectionPage
@@ -42,7 +42,7 @@ def query_terms(raw: str) -> list[str]:
     return [w for w in WORD_RE.findall(cleaned) if len(w) > 1][:MAX_TERMS]
 
 
-def _filtered(filters: SearchFilters) -> QuerySet[ArticlePage]:
+def _filtered(filters: SearchFilters) -> PageQuerySet:
     qs = articles_live()
     if filters.section is not None:
         qs = qs.descendant_of(filters.section)
@@ -108,7 +108,8 @@ def highlight(text: str, terms: list[str], *, width: int = 220) -> SafeString:
     for term in folded_terms:
         for m in re.finditer(re.escape(term) + r"\w*", folded[start:end]):
             spans.append((start + m.start(), start + m.end()))
-    out, pos = [], start
+    out: list[str] = []
+    pos = start
     for s, e in sorted(spans):
         if s < pos:
             continue

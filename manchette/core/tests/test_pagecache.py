@@ -1,0 +1,144 @@
+"""Whole pages for anonymous readers come from the cache and leave it precisely when
+what they show changes."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from django.test import override_settings
+
+from manchette.core import pagecache
+from manchette.newsroom.tests.factories import make_article, make_topic
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_anonymous_page_is_computed_once_then_served_from_the_cache(
+    client, site_tree
+):
+    make_article(site_tree.sections["france"], title="Premier titre")
+    first = client.get("/")
+    second = client.get("/")
+    assert first["X-Cache"] == "MISS"
+    assert second["X-Cache"] == "HIT"
+    assert second.content == first.content
+    assert "s-maxage=" in second["Cache-Control"]
+    assert "stale-while-revalidate=" in second["Cache-Control"]
+    assert "stale-if-error=" in second["Cache-Control"]
+
+
+def test_publishing_an_article_refreshes_the_pages_that_list_it_and_no_other(
+    client, site_tree
+):
+    france, sport = site_tree.sections["france"], site_tree.sections["sport"]
+    make_article(france)
+    for url in ["/", france.url, sport.url]:
+        client.get(url)
+    make_article(france, title="Dernière minute")
+    home = client.get("/")
+    assert home["X-Cache"] == "MISS"
+    assert "Dernière minute" in home.content.decode()
+    assert client.get(france.url)["X-Cache"] == "MISS"
+    assert client.get(sport.url)["X-Cache"] == "HIT"
+
+
+def test_editing_an_article_refreshes_its_page_and_the_lists_showing_it(
+    client, site_tree
+):
+    topic = make_topic("Arménie")
+    article = make_article(
+        site_tree.sections["international"], title="Titre d’origine", topics=[topic]
+    )
+    for url in [article.url, "/", topic.get_absolute_url()]:
+        client.get(url)
+    article.title = "Titre corrigé"
+    article.save_revision().publish()
+    for url in [article.url, "/", topic.get_absolute_url()]:
+        response = client.get(url)
+        assert response["X-Cache"] == "MISS", url
+        assert "Titre corrigé" in response.content.decode()
+
+
+def test_unpublishing_removes_the_article_from_cached_pages(client, site_tree):
+    article = make_article(site_tree.sections["culture"], title="Bientôt retiré")
+    assert "Bientôt retiré" in client.get("/").content.decode()
+    article.unpublish()
+    assert "Bientôt retiré" not in client.get("/").content.decode()
+    assert client.get(article.url).status_code == 404
+
+
+def test_conditional_requests_answer_304(client, site_tree):
+    make_article(site_tree.sections["france"])
+    client.get("/")
+    cached = client.get("/")
+    assert client.get("/", HTTP_IF_NONE_MATCH=cached["ETag"]).status_code == 304
+    assert (
+        client.get("/", HTTP_IF_MODIFIED_SINCE=cached["Last-Modified"]).status_code
+        == 304
+    )
+    assert client.get("/", HTTP_IF_NONE_MATCH='"autre"').status_code == 200
+
+
+def test_cached_pages_are_served_compressed_to_clients_that_accept_it(
+    client, site_tree
+):
+    make_article(site_tree.sections["france"], title="Compressé")
+    client.get("/")
+    response = client.get("/", HTTP_ACCEPT_ENCODING="gzip, br")
+    assert response["Content-Encoding"] == "gzip"
+    assert "Compressé" in gzip.decompress(response.content).decode()
+
+
+def test_signed_in_editors_always_get_a_fresh_page(client, site_tree, editor):
+    make_article(site_tree.sections["france"])
+    client.get("/")
+    client.force_login(editor)
+    assert "X-Cache" not in client.get("/")
+
+
+def test_tracking_parameters_do_not_split_the_cache_but_pagination_does(
+    client, site_tree
+):
+    make_article(site_tree.sections["france"])
+    client.get("/")
+    assert client.get("/?utm_source=facebook&fbclid=abc")["X-Cache"] == "HIT"
+    section = site_tree.sections["france"]
+    client.get(section.url)
+    assert client.get(section.url + "?page=2")["X-Cache"] == "MISS"
+
+
+def test_a_page_rendered_while_its_tag_changed_is_not_stored_as_fresh(site_tree):
+    started = 0.0  # rendering began before any tag existed
+    pagecache.tags_invalidate(["page:1"])
+    stored = pagecache.page_store(
+        "k",
+        status=200,
+        content_type="text/html",
+        body=b"x",
+        tags=["page:1"],
+        started_at=started,
+    )
+    assert stored is None
+    assert pagecache.page_lookup("k").page is None
+
+
+def test_concurrent_misses_wait_for_the_first_computation(client, site_tree):
+    """A reader arriving while another computes the same page gets that result (or
+    the stale copy) instead of computing it again."""
+    make_article(site_tree.sections["france"])
+    key = pagecache.entry_key(host="testserver", path="/", query_string="")
+    client.get("/")  # fresh copy
+    pagecache.tags_invalidate(["list:home"])  # now stale
+    assert pagecache.lock_acquire(key)  # someone else is computing it
+    try:
+        response = client.get("/")
+    finally:
+        pagecache.lock_release(key)
+    assert response["X-Cache"] == "STALE"
+
+
+@override_settings(PAGE_CACHE_ENABLED=False)
+def test_the_cache_can_be_switched_off(client, site_tree):
+    client.get("/")
+    assert "X-Cache" not in client.get("/")
