@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
 
+from manchette.topics.matching import TopicEntry
+
 
 class TopicKind(models.TextChoices):
     PERSON = "person", _("personne")
@@ -80,3 +82,91 @@ class Topic(index.Indexed, models.Model):
     @property
     def alias_list(self) -> list[str]:
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
+
+    @property
+    def matcher_entry(self) -> TopicEntry:
+        return TopicEntry(self.pk, self.name, tuple(self.alias_list))
+
+
+class TopicLinkOptOut(models.Model):
+    """Words of one article that must not become topic links, one per line (the
+    per-link switch; the whole article's is ArticlePage.topic_links_enabled)."""
+
+    article = models.OneToOneField(
+        "newsroom.ArticlePage",
+        on_delete=models.CASCADE,
+        related_name="topic_link_opt_out",
+    )
+    words = models.TextField(
+        _("mots à ne pas lier"),
+        blank=True,
+        help_text=_(
+            "Un par ligne, tel qu’écrit dans l’article (« France », « sécurité ») : "
+            "ces mentions ne deviennent pas des liens vers les pages sujets."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("mots à ne pas lier")
+        verbose_name_plural = _("mots à ne pas lier")
+
+    def __str__(self) -> str:
+        return f"{self.article_id}"
+
+    @property
+    def word_list(self) -> list[str]:
+        return [line.strip() for line in self.words.splitlines() if line.strip()]
+
+
+class SuggestionStatus(models.TextChoices):
+    PENDING = "pending", _("à examiner")
+    ACCEPTED = "accepted", _("accepté")
+    REJECTED = "rejected", _("refusé")
+
+
+class TopicSuggestion(models.Model):
+    """A topic Manchette found in an article when it was saved: a known topic (through
+    its names and aliases) or a new person, place or organisation (spaCy)."""
+
+    article = models.ForeignKey(
+        "newsroom.ArticlePage",
+        on_delete=models.CASCADE,
+        related_name="topic_suggestions",
+    )
+    topic = models.ForeignKey(
+        Topic,
+        verbose_name=_("sujet connu"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="suggestions",
+    )
+    name = models.CharField(_("nom"), max_length=200)
+    key = models.CharField(max_length=200)  # folded name: one suggestion per article
+    kind = models.CharField(_("type"), max_length=20, choices=TopicKind)
+    matched_words = models.JSONField(_("mots trouvés"), default=list)
+    status = models.CharField(
+        _("décision"),
+        max_length=20,
+        choices=SuggestionStatus,
+        default=SuggestionStatus.PENDING,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["status", "topic_id", "name"]
+        verbose_name = _("sujet suggéré")
+        verbose_name_plural = _("sujets suggérés")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "key"], name="topic_suggestion_once_per_article"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_new(self) -> bool:
+        return self.topic_id is None
