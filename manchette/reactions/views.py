@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from manchette.core.http import rate_limit_hit, reader_post
+from manchette.reactions import conf
+from manchette.reactions.readers import (
+    Reader,
+    client_key,
+    reader_cookie_apply,
+    reader_from_request,
+)
+from manchette.reactions.selectors import (
+    ReactableArticle,
+    article_for_reactions,
+    reaction_state,
+)
+from manchette.reactions.services import (
+    ReactionRefused,
+    reaction_remove,
+    reaction_set,
+)
+from manchette.reactions.sharing import mastodon_instance_clean, share_text
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.META.get("HTTP_ACCEPT", "")
+
+
+def _article_or_404(article_id: int) -> ReactableArticle:
+    found = article_for_reactions(article_id=article_id)
+    if found is None:
+        raise Http404(_("Cet article n’existe pas ou n’est plus en ligne."))
+    return found
+
+
+def _results_page(
+    request: HttpRequest,
+    found: ReactableArticle,
+    reader: Reader,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    state = reaction_state(article_id=found.article.pk, reader_key=reader.key)
+    return render(
+        request,
+        "reactions/results.html",
+        {
+            "article": found.article,
+            "reactions_open": found.open,
+            "state": state,
+            "error": error,
+        },
+        status=status,
+    )
+
+
+def _refusal(
+    request: HttpRequest,
+    found: ReactableArticle | None,
+    reader: Reader,
+    refused: ReactionRefused,
+) -> HttpResponseBase:
+    if _wants_json(request) or found is None:
+        response: HttpResponseBase = JsonResponse(
+            {"error": refused.message}, status=refused.status
+        )
+    else:
+        response = _results_page(
+            request, found, reader, error=refused.message, status=refused.status
+        )
+    return reader_cookie_apply(reader, response)
+
+
+@never_cache
+@reader_post
+@require_http_methods(["GET", "HEAD", "POST"])
+def react(request: HttpRequest, article_id: int) -> HttpResponseBase:
+    """GET: the results page (uncached: this reader's choice and the counts). POST: give,
+    change (``kind``) or withdraw (``action=remove``) a reaction. Without JavaScript
+    the POST ends on the results page, so that the reader sees the counts the cached
+    article page cannot show; with JavaScript it answers the new state as JSON."""
+    if request.method != "POST":
+        found = _article_or_404(article_id)
+        reader = reader_from_request(request, create=False)
+        return reader_cookie_apply(reader, _results_page(request, found, reader))
+
+    address = client_key(request)
+    if rate_limit_hit(
+        scope="reactions-writes",
+        key=address,
+        limit=conf.writes_per_minute(),
+        window_seconds=60,
+    ):
+        refused = ReactionRefused(
+            _("Trop de réactions en peu de temps. Patientez une minute."), status=429
+        )
+        return _refusal(
+            request,
+            article_for_reactions(article_id=article_id),
+            Reader(key=None),
+            refused,
+        )
+    found = _article_or_404(article_id)
+    reader = reader_from_request(request, create=True)
+    try:
+        if reader.tampered:
+            raise ReactionRefused(
+                _(
+                    "Votre témoin de lecteur a été modifié ; il vient d’être effacé. "
+                    "Réessayez."
+                )
+            )
+        if not found.open:
+            raise ReactionRefused(
+                _("Les réactions sont fermées pour cette rubrique."), status=403
+            )
+        if request.POST.get("action") == "remove":
+            reaction_remove(article_id=article_id, reader_key=reader.key or "")
+        else:
+            reaction_set(
+                article_id=article_id,
+                reader_key=reader.key or "",
+                kind_slug=request.POST.get("kind", "")[:40],
+                client_key=address,
+            )
+    except ReactionRefused as refused:
+        return _refusal(request, found, reader, refused)
+
+    if _wants_json(request):
+        state = reaction_state(article_id=article_id, reader_key=reader.key)
+        response: HttpResponseBase = JsonResponse(state.as_json())
+    else:
+        response = HttpResponseRedirect(
+            reverse("reactions:react", args=[article_id]) + "#reactions", status=303
+        )
+    return reader_cookie_apply(reader, response)
+
+
+@never_cache
+@require_GET
+def state_json(request: HttpRequest, article_id: int) -> JsonResponse:
+    """What the cached article page cannot hold: the counts now, and this reader's
+    choice. A tampered cookie is ignored (and dropped), never an error page."""
+    reader = reader_from_request(request, create=False)
+    state = reaction_state(article_id=article_id, reader_key=reader.key)
+    response = JsonResponse(state.as_json())
+    reader_cookie_apply(reader, response)
+    return response
+
+
+@never_cache
+@reader_post
+@require_http_methods(["GET", "HEAD", "POST"])
+def mastodon_share(request: HttpRequest, article_id: int) -> HttpResponseBase:
+    """Without JavaScript, Mastodon sharing needs the reader's instance: this small
+    page asks for it, then sends them to their instance's own share form. POST only
+    (same origin), so that a link from elsewhere cannot bounce a reader to any host."""
+    found = _article_or_404(article_id)
+    error = ""
+    instance = ""
+    if request.method == "POST":
+        instance = request.POST.get("instance", "")[:200]
+        host = mastodon_instance_clean(instance)
+        if host:
+            text = share_text(article=found.article, request=request)
+            return HttpResponseRedirect(f"https://{host}/share?text={quote(text)}")
+        error = _(
+            "Indiquez l’adresse de votre instance Mastodon, par exemple « mastodon.social »."
+        )
+    return render(
+        request,
+        "reactions/mastodon_share.html",
+        {"article": found.article, "error": error, "instance": instance},
+        status=400 if error else 200,
+    )
