@@ -1,0 +1,66 @@
+"""Writes of the newsletter app, by domain: readers (subscribers), editors
+(editions) and the sending engine (sending)."""
+
+from manchette.newsletter.services.editions import (
+    alert_send,
+    edition_compose,
+    edition_schedule,
+    edition_test_send,
+    edition_unschedule,
+    editions_compose_due,
+)
+from manchette.newsletter.services.sending import (
+    deliveries_claim,
+    edition_deliveries_prepare,
+    edition_finish_if_done,
+    edition_pause,
+    edition_resume,
+    edition_send_run,
+    edition_send_start,
+    send_watchdog,
+)
+from manchette.newsletter.services.subscribers import (
+    email_normalise,
+    newsletter_list_for_topic,
+    newsletter_lists_ensure,
+    signup_confirm,
+    signup_confirmation_send,
+    signup_request_create,
+    signup_requests_expire,
+    subscriber_leave,
+    subscriber_lists_update,
+    subscriber_pause,
+    subscription_cancel,
+    suppression_add,
+    suppression_record_from_tracking,
+)
+
+__all__ = [
+    "alert_send",
+    "deliveries_claim",
+    "edition_compose",
+    "edition_deliveries_prepare",
+    "edition_finish_if_done",
+    "edition_pause",
+    "edition_resume",
+    "edition_schedule",
+    "edition_send_run",
+    "edition_send_start",
+    "edition_test_send",
+    "edition_unschedule",
+    "editions_compose_due",
+    "email_normalise",
+    "newsletter_list_for_topic",
+    "newsletter_lists_ensure",
+    "send_watchdog",
+    "signup_confirm",
+    "signup_confirmation_send",
+    "signup_request_create",
+    "signup_requests_expire",
+    "subscriber_leave",
+    "subscriber_lists_update",
+    "subscriber_pause",
+    "subscription_cancel",
+    "suppression_add",
+    "suppression_record_from_tracking",
+]

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from itertools import count
+
+from django.utils import timezone
+
+from manchette.newsletter.models import (
+    Edition,
+    ListKind,
+    NewsletterList,
+    Subscriber,
+    Subscription,
+)
+
+_sequence = count(1)
+
+
+def default_list(kind: str = ListKind.DIGEST) -> NewsletterList:
+    """The lists the data migration created."""
+    return NewsletterList.objects.get(kind=kind)
+
+
+def make_subscriber(
+    email: str | None = None, *, lists: list[NewsletterList] | None = None, **fields
+) -> Subscriber:
+    subscriber = Subscriber.objects.create(
+        email=email or f"lecteur{next(_sequence)}@exemple.fr",
+        confirmed_at=timezone.now(),
+        **fields,
+    )
+    for newsletter_list in lists or []:
+        Subscription.objects.create(
+            subscriber=subscriber, newsletter_list=newsletter_list
+        )
+    return subscriber
+
+
+def make_subscribers(
+    n: int, *, newsletter_list: NewsletterList, prefix: str = "abonne"
+) -> list[Subscriber]:
+    now = timezone.now()
+    subscribers = Subscriber.objects.bulk_create(
+        [
+            Subscriber(email=f"{prefix}{i}@exemple.fr", confirmed_at=now)
+            for i in range(n)
+        ]
+    )
+    subscribers = list(
+        Subscriber.objects.filter(email__startswith=prefix).order_by("pk")
+    )
+    Subscription.objects.bulk_create(
+        [
+            Subscription(subscriber=s, newsletter_list=newsletter_list)
+            for s in subscribers
+        ]
+    )
+    return subscribers
+
+
+def make_edition(newsletter_list: NewsletterList | None = None, **fields) -> Edition:
+    return Edition.objects.create(
+        newsletter_list=newsletter_list or default_list(),
+        subject=fields.pop("subject", "L’essentiel du jour"),
+        intro=fields.pop("intro", "Bonjour, voici l’essentiel."),
+        **fields,
+    )
