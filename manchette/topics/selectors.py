@@ -12,8 +12,14 @@ from django.core.cache import cache
 from django.db.models import Count, QuerySet
 
 from manchette.topics import conf
-from manchette.topics.models import Topic, TopicLinkOptOut
+from manchette.topics.models import (
+    SuggestionStatus,
+    Topic,
+    TopicLinkOptOut,
+    TopicSuggestion,
+)
 from manchette.topics.services import topic_links_apply
+from manchette.topics.suggesting import FoundTopic, suggestions_for_text
 
 
 def link_opt_out_words(*, article_id: int) -> list[str]:
@@ -51,3 +57,23 @@ def article_body_html(*, article: Any, topics: Sequence[Topic]) -> str:
 
 def topics_with_article_counts() -> QuerySet[Topic]:
     return Topic.objects.annotate(article_count=Count("articles", distinct=True))
+
+
+def topics_found_in_text(
+    *, text: str, with_new_entities: bool = True
+) -> list[FoundTopic]:
+    """Suggestions for a text against every known topic (one query; the compiled
+    matcher is reused while the topics do not change)."""
+    topics = list(Topic.objects.only("pk", "name", "aliases", "kind"))
+    return suggestions_for_text(
+        text,
+        entries=[t.matcher_entry for t in topics],
+        kinds={t.pk: t.kind for t in topics},
+        with_new_entities=with_new_entities,
+    )
+
+
+def suggestions_pending_count(*, article_id: int) -> int:
+    return TopicSuggestion.objects.filter(
+        article_id=article_id, status=SuggestionStatus.PENDING
+    ).count()
