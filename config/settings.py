@@ -165,6 +165,11 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
+# Renditions never change once made: each process keeps the ones it has looked up.
+CACHES["renditions"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "OPTIONS": {"MAX_ENTRIES": 5000},
+}
 PAGE_CACHE_ENABLED = env.bool("MANCHETTE_PAGE_CACHE", default=True)
 PAGE_CACHE_SECONDS = env.int("MANCHETTE_PAGE_CACHE_SECONDS", default=24 * 3600)
 # What shared caches (nginx, a CDN) may keep between purges.

@@ -3,7 +3,7 @@ from config.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if not REDIS_URL:  # noqa: F405
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}  # noqa: F405
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
@@ -20,4 +20,5 @@ if REDIS_URL:  # noqa: F405
     from urllib.parse import urlsplit
 
     _url = urlsplit(REDIS_URL)  # noqa: F405
-    CACHES["default"]["LOCATION"] = _url._replace(path=f"/{int(_worker) + 1}").geturl()
+    _database = int(_url.path.strip("/") or 0) + int(_worker)
+    CACHES["default"]["LOCATION"] = _url._replace(path=f"/{_database}").geturl()  # noqa: F405

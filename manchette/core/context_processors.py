@@ -13,5 +13,6 @@ def site(request: HttpRequest) -> dict[str, Any]:
         "SITE_NAME": settings.WAGTAIL_SITE_NAME,
         "SITE_URL": settings.SITE_URL,
         "LANGUAGE_CODE": settings.LANGUAGE_CODE,
-        "nav_sections": sections_live,  # callable: evaluated only by templates that use it
+        # A callable: evaluated only by templates that use it, once per request.
+        "nav_sections": lambda: sections_live(request),
     }

@@ -21,7 +21,7 @@ from manchette.core.http import page_cache_tags
 from manchette.newsroom.models import ArticlePage, Author, SectionPage, SiteIdentity
 from manchette.newsroom.og import og_image_path
 from manchette.topics.models import Topic
-from manchette.topics.services import topic_links_apply
+from manchette.topics.selectors import article_body_html  # topics app: linked body
 
 CARD_IMAGE = "fill-640x360-c80"
 HERO_IMAGE = "width-1200"
@@ -37,8 +37,16 @@ def articles_live() -> PageQuerySet:
     return ArticlePage.objects.live().public().order_by("-first_published_at", "-pk")
 
 
-def sections_live() -> list[SectionPage]:
-    return list(SectionPage.objects.live().public().order_by("path"))
+def sections_live(request: HttpRequest | None = None) -> list[SectionPage]:
+    """The published sections, looked up once per request (navigation, cards and
+    blocks all need them)."""
+    cached = getattr(request, "_manchette_sections", None)
+    if cached is not None:
+        return cached
+    sections = list(SectionPage.objects.live().public().order_by("path"))
+    if request is not None:
+        request._manchette_sections = sections  # type: ignore[attr-defined]
+    return sections
 
 
 def articles_for_cards(
@@ -55,7 +63,7 @@ def articles_for_cards(
             Prefetch("hero_image", queryset=images), "authors"
         )
     articles = list(queryset)
-    sections = {s.path: s for s in sections_live()}
+    sections = {s.path: s for s in sections_live(request)}
     for article in articles:
         article.section = sections.get(article.path[: -Page.steplen])
     for annotate in card_annotators:
@@ -95,7 +103,7 @@ def home_page_blocks(
 ) -> dict[str, Any]:
     """La Une: the lead story and the latest articles of each section, in a fixed
     number of queries (ids first, then one card query)."""
-    sections = sections_live()
+    sections = sections_live(request)
     latest = list(articles_live().values_list("pk", "path")[:400])
     lead_id = getattr(home, "lead_article_id", None)
     if lead_id is None or not articles_live().filter(pk=lead_id).exists():
@@ -138,7 +146,9 @@ def article_detail_context(
         *(f"topic:{t.pk}" for t in topics),
         *(f"author:{a.pk}" for a in authors),
     )
-    body_html = topic_links_apply(html=str(article.body), topics=topics)
+    # Topic links (manchette.topics): honours topic_links_enabled and the editors'
+    # "mots à ne pas lier"; the rendered, linked body is cached.
+    body_html = article_body_html(article=article, topics=topics)
     canonical = absolute_url(request, article.get_url(request) or article.url_path)
     hero = article.hero_image.get_rendition(HERO_IMAGE) if article.hero_image else None
     if hero:

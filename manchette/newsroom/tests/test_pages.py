@@ -73,7 +73,9 @@ def test_home_section_article_and_topic_pages_take_a_fixed_number_of_queries(
             make_article(section, topics=[topic], authors=[author])
         many = _queries_per_page(client, urls)
     assert few == many
-    assert max(many.values()) <= 20
+    assert (
+        max(many.values()) <= 30
+    )  # every app adding a block adds a fixed query or two
 
 
 def test_section_pages_list_newest_first_and_paginate(client, site_tree):
