@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "manchette.reactions",
     "manchette.newsletter",
     "manchette.search",
+    "manchette.wpimport",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
