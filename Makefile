@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
+export MANCHETTE_SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run setup install test test-sqlite test-postgres check lint typecheck browser-deps messages bench clean
 

@@ -298,7 +298,12 @@ LOGGING = {
         "handlers": ["console"],
         "level": env("DJANGO_LOG_LEVEL", default="WARNING"),
     },
-    "loggers": {"manchette": {"level": env("MANCHETTE_LOG_LEVEL", default="INFO")}},
+    "loggers": {
+        "manchette": {"level": env("MANCHETTE_LOG_LEVEL", default="INFO")},
+        # One line per task run is noise on a console; failures still show.
+        "django_tasks_db": {"level": env("MANCHETTE_TASKS_LOG_LEVEL", default="WARNING")},
+        "django_tasks": {"level": env("MANCHETTE_TASKS_LOG_LEVEL", default="WARNING")},
+    },
 }
 
 MANCHETTE_DEMO_ALLOWED = env.bool("MANCHETTE_DEMO_ALLOWED", default=False)
