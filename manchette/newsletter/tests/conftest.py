@@ -14,3 +14,20 @@ def committed(django_capture_on_commit_callbacks):
                 return function(*args, **kwargs)
 
     return _Committed()
+
+
+@pytest.fixture
+def sink(settings):
+    """A real SMTP server on 127.0.0.1, and Django's SMTP backend pointed at it."""
+    from manchette.newsletter.smtp_sink import smtp_sink
+
+    with smtp_sink() as (handler, port):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = port
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_HOST_USER = ""
+        settings.EMAIL_HOST_PASSWORD = ""
+        settings.NEWSLETTER_SEND_RATE = 0  # unthrottled
+        handler.port = port
+        yield handler
