@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from manchette.flashes import views
 
 app_name = "flashes"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("flashs/", views.flash_archive, name="archive"),
+    path("flashs/actifs.json", views.flash_active_json, name="active"),
+    path("flashs/rss/", views.FlashFeed(), name="feed"),
+]
