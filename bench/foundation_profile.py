@@ -96,7 +96,7 @@ def main() -> None:
             "-c",
             "from manchette.newsroom.models import HomePage;"
             "print(HomePage.objects.live().first().specific.lead_article.url)",
-        ).strip()
+        ).splitlines()[-1]
         (src / "profile_child.py").write_text(CHILD)
         for path in args.path or [seed, "/"]:
             subprocess.run(
