@@ -117,3 +117,80 @@
     setTimeout(start, 0);
   }
 })();
+
+// The live blog (« EN DIRECT »): new entries at the top within a second; a reader who
+// has scrolled down gets a « N nouvelles entrées » button instead of a jumping page.
+(function () {
+  "use strict";
+  var blog = document.querySelector("[data-live-blog]");
+  if (!blog || !window.ManchetteLive) return;
+  var list = blog.querySelector("[data-live-entries]");
+  var newWrap = blog.querySelector("[data-live-new-wrap]");
+  var newButton = blog.querySelector("[data-live-new]");
+  var essentials = blog.querySelector("[data-live-essentials]");
+  var essentialsList = blog.querySelector("[data-live-essentials-list]");
+  var ended = blog.querySelector("[data-live-ended]");
+  var waiting = [];
+
+  function fromHtml(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html.trim();  // rendered and escaped by our own template
+    return template.content.firstElementChild;
+  }
+
+  function readerIsAtTop() {
+    return list.getBoundingClientRect().top > -40;
+  }
+
+  function showWaiting() {
+    newWrap.hidden = waiting.length === 0;
+    newButton.textContent = waiting.length === 1 ? "1 nouvelle entrée" : waiting.length + " nouvelles entrées";
+  }
+
+  function insert(node) {
+    var empty = list.querySelector("[data-live-empty]");
+    if (empty) empty.remove();
+    list.insertBefore(node, list.firstElementChild);
+  }
+
+  function setEssential(data) {
+    var existing = essentialsList.querySelector('[data-entry-id="' + data.id + '"]');
+    if (existing) existing.remove();
+    if (data.pinned && data.summary) {
+      var li = document.createElement("li");
+      li.setAttribute("data-entry-id", data.id);
+      var link = document.createElement("a");
+      link.href = "#entree-" + data.id;
+      link.textContent = data.summary;
+      li.appendChild(link);
+      essentialsList.insertBefore(li, essentialsList.firstElementChild);
+    }
+    essentials.hidden = essentialsList.children.length === 0;
+  }
+
+  newButton.addEventListener("click", function () {
+    waiting.splice(0).reverse().forEach(function (node) { insert(node); });
+    showWaiting();
+    list.firstElementChild.scrollIntoView({ block: "start" });
+  });
+
+  window.ManchetteLive.subscribe(blog.getAttribute("data-channel"), function (envelope) {
+    var data = envelope.data;
+    var current = document.getElementById("entree-" + data.id);
+    if (envelope.event === "status") {
+      ended.hidden = data.status !== "ended";
+      return;
+    }
+    if (envelope.event === "entry-delete") {
+      if (current) current.remove();
+      waiting = waiting.filter(function (n) { return n.getAttribute("data-entry-id") !== String(data.id); });
+      showWaiting();
+      setEssential({ id: data.id, pinned: false });
+      return;
+    }
+    var node = fromHtml(data.html);
+    setEssential(data);
+    if (current) { current.replaceWith(node); return; }
+    if (readerIsAtTop()) { insert(node); } else { waiting.push(node); showWaiting(); }
+  }, { after: Number(blog.getAttribute("data-after")) || 0 });
+})();
