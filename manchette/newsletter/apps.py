@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -30,6 +32,9 @@ class NewsletterConfig(AppConfig):
         tracking.connect(
             _tracking_received, dispatch_uid="manchette.newsletter.suppression"
         )
+        from manchette.flashes.services import flash_alert_handler_register
+
+        flash_alert_handler_register(flash_alert_email)
 
 
 def _tracking_received(
@@ -38,3 +43,10 @@ def _tracking_received(
     from manchette.newsletter.services import suppression_record_from_tracking
 
     suppression_record_from_tracking(event=event, esp_name=esp_name)
+
+
+def flash_alert_email(flash: Any) -> None:
+    """A flash marked « alerte » goes to the "Alertes" list by email."""
+    from manchette.newsletter.services import alert_send
+
+    alert_send(text=flash.text, url=flash.link)

@@ -14,7 +14,12 @@ from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from manchette.newsletter import conf
-from manchette.newsletter.emails import edition_message, edition_render, header_text
+from manchette.newsletter.emails import (
+    edition_message,
+    edition_render,
+    header_text,
+    site_url,
+)
 from manchette.newsletter.models import (
     Edition,
     EditionItem,
@@ -229,6 +234,6 @@ def alert_send(*, text: str, url: str) -> Edition | None:
         kind=EditionKind.ALERT,
         subject=header_text(_("Alerte : %(text)s") % {"text": text}),
         intro=text[:4000],
-        link_url=url,
+        link_url=site_url(url) if url else "",
     )
     return edition_send_start(edition=edition)
