@@ -20,7 +20,7 @@ SVG_TAGS = {
     "title",
 }
 SVG_ATTRIBUTES = {
-    "svg": {"viewbox", "width", "height", "fill", "stroke", "xmlns", "aria-hidden", "focusable"},
+    "svg": {"viewBox", "width", "height", "fill", "stroke", "xmlns", "aria-hidden", "focusable"},
     "*": {
         "d", "fill", "stroke", "stroke-width", "stroke-linecap", "stroke-linejoin",
         "cx", "cy", "r", "rx", "ry", "x", "y", "x1", "y1", "x2", "y2", "points",

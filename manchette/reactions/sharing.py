@@ -42,9 +42,9 @@ def mastodon_instance_clean(value: str) -> str | None:
     None for anything that is not a plain public host name."""
     text = value.strip().lower()
     text = re.sub(r"^https?://", "", text)
+    text = text.split("/", 1)[0]
     if "@" in text:
         text = text.rsplit("@", 1)[1]
-    text = text.split("/", 1)[0]
     return text if HOSTNAME.fullmatch(text) else None
 
 

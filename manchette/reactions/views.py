@@ -168,24 +168,37 @@ def state_json(request: HttpRequest, article_id: int) -> JsonResponse:
 @reader_post
 @require_http_methods(["GET", "HEAD", "POST"])
 def mastodon_share(request: HttpRequest, article_id: int) -> HttpResponseBase:
-    """Without JavaScript, Mastodon sharing needs the reader's instance: this small
-    page asks for it, then sends them to their instance's own share form. POST only
-    (same origin), so that a link from elsewhere cannot bounce a reader to any host."""
+    """Mastodon sharing needs the reader's instance: this small page asks for it, then
+    links to their instance's own share form (reactions.js remembers the instance and
+    goes there at once). The link comes from a same-origin POST only, so that a link
+    from elsewhere cannot make this site point a reader to any host."""
     found = _article_or_404(article_id)
     error = ""
     instance = ""
+    share_url = ""
+    host = None
     if request.method == "POST":
         instance = request.POST.get("instance", "")[:200]
         host = mastodon_instance_clean(instance)
         if host:
+            # A link, not a redirect: the CSP's form-action 'self' rightly stops a form
+            # from being redirected to another site.
             text = share_text(article=found.article, request=request)
-            return HttpResponseRedirect(f"https://{host}/share?text={quote(text)}")
-        error = _(
-            "Indiquez l’adresse de votre instance Mastodon, par exemple « mastodon.social »."
-        )
+            share_url = f"https://{host}/share?text={quote(text, safe='')}"
+        else:
+            error = _(
+                "Indiquez l’adresse de votre instance Mastodon, par exemple « mastodon.social »."
+            )
     return render(
         request,
         "reactions/mastodon_share.html",
-        {"article": found.article, "error": error, "instance": instance},
+        {
+            "article": found.article,
+            "error": error,
+            "instance": instance,
+            "share_url": share_url,
+            "host": host,
+            "share_text": share_text(article=found.article, request=request),
+        },
         status=400 if error else 200,
     )

@@ -36,7 +36,8 @@
     options = options || {};
     options.credentials = "same-origin";
     options.headers = Object.assign({ Accept: "application/json" }, options.headers || {});
-    return fetch(options.url || this.form.action, options).then(function (response) {
+    // getAttribute: the form holds a button named "action", which shadows form.action.
+    return fetch(options.url || this.form.getAttribute("action"), options).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok) {
           throw new Error(data.error || "Une erreur est survenue. Réessayez.");
@@ -131,8 +132,8 @@
   // Sharing -----------------------------------------------------------------------
   function mastodonHost(value) {
     var text = (value || "").trim().toLowerCase().replace(/^https?:\/\//, "");
-    if (text.indexOf("@") !== -1) { text = text.slice(text.lastIndexOf("@") + 1); }
     text = text.split("/")[0];
+    if (text.indexOf("@") !== -1) { text = text.slice(text.lastIndexOf("@") + 1); }
     return HOSTNAME.test(text) ? text : null;
   }
 
@@ -176,9 +177,13 @@
     var input = form.querySelector("input[name=instance]");
     var stored = mastodonHost(storageGet(MASTODON_KEY));
     if (stored && !input.value) { input.value = stored; }
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", function (event) {
       var host = mastodonHost(input.value);
-      if (host) { storageSet(MASTODON_KEY, host); }
+      if (!host) { return; } // the server explains what is wrong
+      event.preventDefault();
+      storageSet(MASTODON_KEY, host);
+      var text = form.getAttribute("data-share-text");
+      window.location.assign("https://" + host + "/share?text=" + encodeURIComponent(text));
     });
   }
 
