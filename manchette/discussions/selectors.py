@@ -1,0 +1,160 @@
+"""Reads of the discussions. A thread page takes the same few queries whatever the
+number of comments: the counts row, one page of top-level comments, their replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from manchette.discussions import conf
+from manchette.discussions.models import (
+    PLACEHOLDER_STATUSES,
+    ArticleDiscussion,
+    Comment,
+    CommentStatus,
+    Identity,
+    Vote,
+)
+from manchette.newsroom.models import ArticlePage
+
+SORTS = {
+    "recents": ("-is_pinned", "-created_at", "-pk"),
+    "anciens": ("-is_pinned", "created_at", "pk"),
+    "votes": ("-is_pinned", "-score", "-created_at", "-pk"),
+}
+DEFAULT_SORT = "recents"
+# In the thread: published comments, and the removed ones that keep their replies.
+IN_THREAD = Q(status=CommentStatus.APPROVED) | Q(
+    status__in=PLACEHOLDER_STATUSES, reply_count__gt=0
+)
+
+
+@dataclass
+class ThreadPage:
+    article_id: int
+    count: int
+    sort: str
+    page: int
+    has_next: bool
+    comments: list[Comment] = field(default_factory=list)
+
+    @property
+    def next_page(self) -> int:
+        return self.page + 1
+
+
+def comment_count(*, article_id: int) -> int:
+    return (
+        ArticleDiscussion.objects.filter(article_id=article_id)
+        .values_list("comment_count", flat=True)
+        .first()
+        or 0
+    )
+
+
+def _thread_queryset() -> QuerySet[Comment]:
+    return Comment.objects.select_related("identity").defer(
+        "body_raw", "author_email", "ip", "signals", "removal_reason", "review_text"
+    )
+
+
+def thread_page(
+    *,
+    article_id: int,
+    sort: str = DEFAULT_SORT,
+    page: int = 1,
+    per_page: int | None = None,
+) -> ThreadPage:
+    """One page of top-level comments, each with `.replies` (every visible reply of
+    its thread, in conversation order, depth first)."""
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    page = max(1, page)
+    per_page = per_page or conf.get("PER_PAGE")
+    start = (page - 1) * per_page
+    top = list(
+        _thread_queryset()
+        .filter(IN_THREAD, article_id=article_id, depth=0)
+        .order_by(*SORTS[sort])[start : start + per_page + 1]
+    )
+    has_next = len(top) > per_page
+    top = top[:per_page]
+    replies_by_parent: dict[int, list[Comment]] = {}
+    if top:
+        for reply in (
+            _thread_queryset()
+            .filter(IN_THREAD, root_id__in=[c.pk for c in top])
+            .order_by("created_at", "pk")
+        ):
+            replies_by_parent.setdefault(reply.parent_id, []).append(reply)
+    for comment in top:
+        comment.replies = _depth_first(comment.pk, replies_by_parent)  # type: ignore[attr-defined]
+    return ThreadPage(
+        article_id=article_id,
+        count=comment_count(article_id=article_id),
+        sort=sort,
+        page=page,
+        has_next=has_next,
+        comments=top,
+    )
+
+
+def _depth_first(parent_id: int, children: dict[int, list[Comment]]) -> list[Comment]:
+    ordered = []
+    stack = list(reversed(children.get(parent_id, [])))
+    while stack:
+        comment = stack.pop()
+        ordered.append(comment)
+        stack.extend(reversed(children.get(comment.pk, [])))
+    return ordered
+
+
+def thread_tree(comments: list[Comment]) -> list[Comment]:
+    """The same replies nested: `.children_list` on each comment, for templates."""
+    for top in comments:
+        by_parent: dict[int, list[Comment]] = {}
+        for reply in top.replies:  # type: ignore[attr-defined]
+            by_parent.setdefault(reply.parent_id, []).append(reply)
+        for node in [top, *top.replies]:  # type: ignore[attr-defined]
+            node.children_list = by_parent.get(node.pk, [])  # type: ignore[attr-defined]
+    return comments
+
+
+def comment_counts_for_articles(article_ids: list[int]) -> dict[int, int]:
+    return dict(
+        ArticleDiscussion.objects.filter(article_id__in=article_ids).values_list(
+            "article_id", "comment_count"
+        )
+    )
+
+
+def article_comment_counts_annotate(articles: list[ArticlePage]) -> None:
+    """Card annotator: `comment_count` on every card, in one query."""
+    counts = comment_counts_for_articles([a.pk for a in articles])
+    for article in articles:
+        article.comment_count = counts.get(article.pk, 0)  # type: ignore[attr-defined]
+
+
+def votes_of(*, identity: Identity, comment_ids: list[int]) -> dict[int, int]:
+    return dict(
+        Vote.objects.filter(identity=identity, comment_id__in=comment_ids).values_list(
+            "comment_id", "value"
+        )
+    )
+
+
+def comments_of_identity(*, identity: Identity) -> QuerySet[Comment]:
+    return (
+        Comment.objects.filter(identity=identity)
+        .exclude(status=CommentStatus.DELETED)
+        .select_related("article")
+        .order_by("-created_at")
+    )
+
+
+def comment_get_for_article(*, comment_id: int) -> Comment | None:
+    return (
+        Comment.objects.select_related("article", "identity")
+        .filter(pk=comment_id)
+        .first()
+    )

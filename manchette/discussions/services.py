@@ -1,0 +1,642 @@
+"""Every write of the discussions: posting, replying, editing, deleting, voting,
+reporting, moderating and importing comments, and the readers' identities."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from manchette.core.pagecache import tags_invalidate
+from manchette.discussions import conf
+from manchette.discussions.models import (
+    ArticleDiscussion,
+    Comment,
+    CommentRevision,
+    CommentStatus,
+    Identity,
+    ModerationAction,
+    ModerationDecision,
+    Report,
+    Trust,
+    Vote,
+)
+from manchette.discussions.policy import (
+    CommentRefused,
+    article_check_open,
+    banned_words_found,
+    held_by_policy,
+    rate_limits_check,
+    rules_by_kind,
+    signals_for,
+)
+from manchette.discussions.rendering import (
+    body_render,
+    email_hash,
+    link_count,
+    text_normalize,
+)
+from manchette.newsroom.models import ArticlePage
+
+logger = logging.getLogger("manchette.discussions")
+APPROVED = CommentStatus.APPROVED
+# Signals that a moderator must see before publication, whatever the policy.
+HOLDING_SIGNALS = {
+    "honeypot",
+    "too_fast",
+    "banned_word",
+    "too_many_links",
+    "banned_email",
+    "banned_domain",
+    "banned_ip",
+    "banned_identity",
+    "duplicate",
+}
+# Effects of approval that other parts (notifications) add; each gets the comment.
+approval_listeners: list = []
+
+
+# Identities ------------------------------------------------------------------------
+
+
+def trust_compute(identity: Identity) -> str:
+    if identity.user_id and identity.user and identity.user.is_staff:
+        return Trust.STAFF
+    if identity.email_confirmed_at is None:
+        return Trust.NEW
+    if identity.approved_count >= conf.get("TRUSTED_AFTER"):
+        return Trust.TRUSTED
+    return Trust.CONFIRMED
+
+
+def identity_create(*, name: str = "", email: str = "", user=None) -> Identity:
+    identity = Identity(
+        token=secrets.token_urlsafe(32),
+        name=name,
+        email=email,
+        email_hash=email_hash(email),
+        user=user,
+    )
+    identity.trust = trust_compute(identity)
+    identity.save()
+    return identity
+
+
+def identity_for_guest(*, identity: Identity | None, name: str, email: str) -> Identity:
+    """The guest's identity, created at their first comment. A confirmed identity is
+    tied to its address: another address starts another identity."""
+    email, name = email.strip(), text_normalize(name).strip()
+    if identity is None or (
+        identity.email_confirmed_at is not None
+        and identity.email_hash != email_hash(email)
+    ):
+        return identity_create(name=name, email=email)
+    changed = []
+    if name and identity.name != name:
+        identity.name = name
+        changed.append("name")
+    if email and identity.email_confirmed_at is None and identity.email != email:
+        identity.email, identity.email_hash = email, email_hash(email)
+        changed += ["email", "email_hash"]
+    if changed:
+        identity.save(update_fields=changed)
+    return identity
+
+
+def identity_for_user(*, user) -> Identity:
+    """A signed-in reader or journalist speaks with one identity."""
+    identity = Identity.objects.filter(user=user).first()
+    if identity is None:
+        name = user.get_full_name() or user.get_username()
+        identity = identity_create(name=name, email=user.email, user=user)
+    elif identity.trust != trust_compute(identity):
+        identity.trust = trust_compute(identity)
+        identity.save(update_fields=["trust"])
+    return identity
+
+
+def _identity_approved_add(identity_id: int | None, delta: int) -> None:
+    if not identity_id or not delta:
+        return
+    Identity.objects.filter(pk=identity_id).update(
+        approved_count=F("approved_count") + delta
+    )
+    identity = Identity.objects.select_related("user").get(pk=identity_id)
+    trust = trust_compute(identity)
+    if trust != identity.trust:
+        Identity.objects.filter(pk=identity_id).update(trust=trust)
+
+
+# Counts and what follows a change of what readers see ---------------------------------
+
+
+def _page_changed(article_id: int) -> None:
+    transaction.on_commit(lambda: tags_invalidate([f"page:{article_id}"]))
+
+
+def _live_publish(*, article_id: int, comment_id: int, count: int) -> None:
+    try:
+        from manchette.live.services import event_publish  # type: ignore[import-not-found]
+    except ImportError:  # the live channel is optional: pages then poll the count
+        return
+    try:
+        event_publish(
+            channel=f"article:{article_id}:comments",
+            event="comment",
+            data={"id": comment_id, "count": count},
+        )
+    except Exception:  # a live channel that is down must not lose the comment
+        logger.exception("live publish failed")
+
+
+def _visible_count_add(comment: Comment, delta: int, *, announce: bool = True) -> None:
+    """Keep the denormalised counts right when a comment enters or leaves the thread."""
+    if not delta:
+        return
+    updates: dict = {"comment_count": F("comment_count") + delta}
+    if delta > 0:
+        updates |= {
+            "last_comment_at": comment.created_at,
+            "last_comment_id": comment.pk,
+        }
+    if not ArticleDiscussion.objects.filter(article_id=comment.article_id).update(
+        **updates
+    ):
+        ArticleDiscussion.objects.get_or_create(article_id=comment.article_id)
+        ArticleDiscussion.objects.filter(article_id=comment.article_id).update(
+            **updates
+        )
+    if comment.parent_id:
+        Comment.objects.filter(pk=comment.parent_id).update(
+            reply_count=F("reply_count") + delta
+        )
+    _identity_approved_add(comment.identity_id, delta)
+    _page_changed(comment.article_id)
+    if delta > 0 and announce:
+        article_id, comment_id = comment.article_id, comment.pk
+
+        def after_commit() -> None:
+            count = (
+                ArticleDiscussion.objects.filter(article_id=article_id)
+                .values_list("comment_count", flat=True)
+                .first()
+                or 0
+            )
+            _live_publish(article_id=article_id, comment_id=comment_id, count=count)
+            for listener in approval_listeners:
+                listener(comment_id)
+
+        transaction.on_commit(after_commit)
+
+
+def _status_set(comment: Comment, status: str, **fields) -> None:
+    before = comment.status
+    comment.status = status
+    for name, value in fields.items():
+        setattr(comment, name, value)
+    comment.save(update_fields=["status", *fields])
+    _visible_count_add(comment, int(status == APPROVED) - int(before == APPROVED))
+
+
+def article_comments_close(*, article: ArticlePage, closed: bool) -> None:
+    """Close (or reopen) an article's discussion by hand."""
+    ArticleDiscussion.objects.update_or_create(
+        article_id=article.pk, defaults={"closed": closed}
+    )
+    _page_changed(article.pk)
+
+
+# Posting ------------------------------------------------------------------------------
+
+
+def _body_check(body: str) -> str:
+    body = text_normalize(body)
+    if not body.strip():
+        raise CommentRefused(_("Écrivez votre commentaire avant de l’envoyer."))
+    if len(body) > conf.get("MAX_LENGTH"):
+        raise CommentRefused(
+            _(
+                "Votre commentaire dépasse %(max)s caractères ; raccourcissez-le "
+                "(il est conservé ci-dessous)."
+            )
+            % {"max": conf.get("MAX_LENGTH")}
+        )
+    return body
+
+
+def _links_allowed(identity: Identity) -> bool:
+    return identity.trust != Trust.NEW
+
+
+def _idempotency_key(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
+
+
+def _placement(parent: Comment | None) -> tuple[Comment | None, int | None, int, str]:
+    """(parent, thread root, depth, name answered): a reply deeper than the limit
+    attaches to the deepest level and names whom it answers."""
+    if parent is None:
+        return None, None, 0, ""
+    deepest = conf.get("MAX_DEPTH") - 1
+    if parent.depth < deepest:
+        return parent, parent.root_id or parent.pk, parent.depth + 1, ""
+    attach_to = parent.parent if parent.parent_id else parent
+    return attach_to, parent.root_id or parent.pk, deepest, parent.author_name
+
+
+def comment_post(
+    *,
+    article: ArticlePage,
+    identity: Identity,
+    body: str,
+    ip: str,
+    parent: Comment | None = None,
+    nonce: str = "",
+    honeypot: str = "",
+    form_age_seconds: float | None = None,
+    as_newsroom: bool = False,
+) -> Comment:
+    """Post a comment (or, with `parent`, a reply). Returns the comment, already
+    created when the same form was sent twice."""
+    body = _body_check(body)
+    name = (identity.name or "").strip()
+    if not name:
+        raise CommentRefused(
+            _("Indiquez le nom sous lequel publier votre commentaire.")
+        )
+    policy = article_check_open(article)
+    if parent is not None and (
+        parent.article_id != article.pk or parent.status != APPROVED
+    ):
+        raise CommentRefused(_("On ne peut plus répondre à ce commentaire."))
+    key = _idempotency_key(
+        nonce, article.pk, parent.pk if parent else "", identity.pk, body
+    )
+    existing = Comment.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        return existing
+    rate_limits_check(ip=ip, email_hash=identity.email_hash, article_id=article.pk)
+    signals = signals_for(
+        article=article,
+        identity=identity,
+        email=identity.email,
+        ip=ip,
+        body=body,
+        honeypot=honeypot,
+        form_age_seconds=form_age_seconds,
+    )
+    held = [s for s in signals if s in HOLDING_SIGNALS]
+    by_policy = held_by_policy(policy=policy, identity=identity)
+    if by_policy and not held:
+        signals.append(by_policy)
+    status = CommentStatus.PENDING if held or by_policy else APPROVED
+    if "honeypot" in signals:
+        status = CommentStatus.SPAM
+    attach_to, root_id, depth, reply_to_name = _placement(parent)
+    comment = Comment(
+        article=article,
+        parent=attach_to,
+        root_id=root_id,
+        depth=depth,
+        reply_to_name=reply_to_name,
+        identity=identity,
+        author_name=name[: conf.get("NAME_MAX_LENGTH")],
+        author_email=identity.email,
+        avatar_seed=identity.email_hash
+        or hashlib.sha256(identity.token.encode()).hexdigest(),
+        as_newsroom=as_newsroom and identity.trust == Trust.STAFF,
+        body_raw=body,
+        body_html=body_render(body, links=_links_allowed(identity)),
+        status=status,
+        signals=signals,
+        idempotency_key=key,
+        ip=ip or None,
+    )
+    try:
+        with transaction.atomic():
+            comment.save()
+            if status == APPROVED:
+                _visible_count_add(comment, 1)
+    except IntegrityError:
+        existing = Comment.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            raise
+        return existing
+    return comment
+
+
+def comment_reply(
+    *, parent: Comment, identity: Identity, body: str, ip: str, **options
+) -> Comment:
+    """A reply: its article is the parent's, as the database says."""
+    return comment_post(
+        article=parent.article,
+        parent=parent,
+        identity=identity,
+        body=body,
+        ip=ip,
+        **options,
+    )
+
+
+# The author's own changes ------------------------------------------------------------------
+
+
+def comment_edit_deadline(comment: Comment) -> datetime:
+    trust = comment.identity.trust if comment.identity else Trust.NEW
+    minutes = conf.get("EDIT_MINUTES" if trust == Trust.NEW else "EDIT_MINUTES_TRUSTED")
+    return comment.created_at + timedelta(minutes=minutes)
+
+
+def comment_is_editable(comment: Comment, *, identity: Identity | None) -> bool:
+    return (
+        identity is not None
+        and comment.identity_id == identity.pk
+        and comment.status in (APPROVED, CommentStatus.PENDING)
+        and timezone.now() < comment_edit_deadline(comment)
+        and not Comment.objects.filter(parent=comment)
+        .exclude(
+            status__in=[
+                CommentStatus.REJECTED,
+                CommentStatus.SPAM,
+                CommentStatus.DELETED,
+            ]
+        )
+        .exists()
+    )
+
+
+@transaction.atomic
+def comment_edit(*, comment: Comment, identity: Identity, body: str) -> Comment:
+    comment = (
+        Comment.objects.select_for_update()
+        .select_related("identity")
+        .get(pk=comment.pk)
+    )
+    if not comment_is_editable(comment, identity=identity):
+        raise CommentRefused(
+            _(
+                "Ce commentaire ne peut plus être modifié (délai passé ou réponse reçue)."
+            ),
+            status=403,
+        )
+    body = _body_check(body)
+    if body == comment.body_raw:
+        return comment
+    CommentRevision.objects.create(
+        comment=comment, body_raw=comment.body_raw, body_html=comment.body_html
+    )
+    comment.body_raw = body
+    comment.body_html = body_render(body, links=_links_allowed(identity))
+    comment.is_edited, comment.edited_at = True, timezone.now()
+    comment.save(update_fields=["body_raw", "body_html", "is_edited", "edited_at"])
+    words = rules_by_kind()["word"]
+    if comment.status == APPROVED and (
+        banned_words_found(body, words) or link_count(body) > conf.get("MAX_LINKS")
+    ):
+        _status_set(
+            comment, CommentStatus.PENDING, signals=[*comment.signals, "banned_word"]
+        )
+    else:
+        _page_changed(comment.article_id)
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, identity: Identity) -> Comment:
+    """The author withdraws their comment; it stays as « Commentaire supprimé » for
+    the replies it has."""
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if comment.identity_id != identity.pk or comment.status == CommentStatus.DELETED:
+        raise CommentRefused(
+            _("Vous ne pouvez supprimer que vos propres commentaires."), status=403
+        )
+    comment.revisions.all().delete()
+    _status_set(comment, CommentStatus.DELETED, body_raw="", body_html="")
+    return comment
+
+
+# Readers' reactions to comments -------------------------------------------------------------
+
+
+@transaction.atomic
+def comment_vote(*, comment: Comment, identity: Identity, value: int) -> Comment:
+    """Vote +1 or -1 (0 withdraws); one vote per reader, changeable."""
+    if value not in (-1, 0, 1):
+        raise CommentRefused(_("Vote inconnu."))
+    comment = Comment.objects.select_related("article").get(pk=comment.pk)
+    if comment.status != APPROVED:
+        raise CommentRefused(_("Ce commentaire n’est pas publié."), status=404)
+    article_check_open(comment.article)
+    vote = (
+        Vote.objects.select_for_update()
+        .filter(comment=comment, identity=identity)
+        .first()
+    )
+    before = vote.value if vote else 0
+    if before == value:
+        return comment
+    if vote is None:
+        Vote.objects.create(comment=comment, identity=identity, value=value)
+    elif value == 0:
+        vote.delete()
+    else:
+        vote.value = value
+        vote.save(update_fields=["value"])
+    Comment.objects.filter(pk=comment.pk).update(
+        score=F("score") + (value - before),
+        upvotes=F("upvotes") + int(value == 1) - int(before == 1),
+        downvotes=F("downvotes") + int(value == -1) - int(before == -1),
+    )
+    _page_changed(comment.article_id)
+    comment.refresh_from_db(fields=["score", "upvotes", "downvotes"])
+    return comment
+
+
+@transaction.atomic
+def comment_report(*, comment: Comment, identity: Identity, reason: str) -> Comment:
+    """A reader flags a comment; past the threshold it waits for a moderator."""
+    comment = (
+        Comment.objects.select_for_update().select_related("article").get(pk=comment.pk)
+    )
+    if comment.status != APPROVED:
+        raise CommentRefused(_("Ce commentaire n’est pas publié."), status=404)
+    _report, created = Report.objects.get_or_create(
+        comment=comment, identity=identity, defaults={"reason": reason}
+    )
+    if not created:
+        return comment
+    comment.report_count += 1
+    comment.save(update_fields=["report_count"])
+    if (
+        comment.report_count >= conf.get("REPORT_THRESHOLD")
+        and not comment.is_editors_pick
+    ):
+        _status_set(
+            comment, CommentStatus.PENDING, signals=[*comment.signals, "reported"]
+        )
+        ModerationDecision.objects.create(
+            comment=comment, action=ModerationAction.HOLD, reason=_("signalements")
+        )
+    return comment
+
+
+# Moderation ----------------------------------------------------------------------------------
+
+MODERATION_STATUS = {
+    ModerationAction.APPROVE: APPROVED,
+    ModerationAction.REJECT: CommentStatus.REJECTED,
+    ModerationAction.SPAM: CommentStatus.SPAM,
+    ModerationAction.REMOVE: CommentStatus.REMOVED,
+    ModerationAction.HOLD: CommentStatus.PENDING,
+}
+MODERATION_FLAGS = {
+    ModerationAction.PIN: ("is_pinned", True),
+    ModerationAction.UNPIN: ("is_pinned", False),
+    ModerationAction.PICK: ("is_editors_pick", True),
+    ModerationAction.UNPICK: ("is_editors_pick", False),
+}
+# Sent to the author when a moderator removes a comment (see notifications).
+removal_listeners: list = []
+
+
+@transaction.atomic
+def comment_moderate(
+    *, comment: Comment, moderator, action: str, reason: str = ""
+) -> Comment:
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if action in MODERATION_STATUS:
+        fields = {"removal_reason": reason} if action == ModerationAction.REMOVE else {}
+        _status_set(comment, MODERATION_STATUS[action], **fields)
+    elif action in MODERATION_FLAGS:
+        name, value = MODERATION_FLAGS[action]
+        setattr(comment, name, value)
+        comment.save(update_fields=[name])
+        _page_changed(comment.article_id)
+    elif action == ModerationAction.BAN:
+        identity_ban(
+            identity=comment.identity,
+            moderator=moderator,
+            reason=reason,
+            comment=comment,
+        )
+        return comment
+    else:
+        raise ValueError(action)
+    ModerationDecision.objects.create(
+        comment=comment,
+        identity_id=comment.identity_id,
+        moderator=moderator,
+        action=action,
+        reason=reason,
+    )
+    if action == ModerationAction.REMOVE:
+        comment_id = comment.pk
+        for listener in removal_listeners:
+            transaction.on_commit(lambda listener=listener: listener(comment_id))
+    return comment
+
+
+@transaction.atomic
+def identity_ban(
+    *,
+    identity: Identity | None,
+    moderator,
+    reason: str = "",
+    comment: Comment | None = None,
+) -> None:
+    """Ban the author: their comments are held from now on, and the one in hand is spam."""
+    if comment is not None and comment.status != CommentStatus.SPAM:
+        _status_set(comment, CommentStatus.SPAM)
+    if identity is not None:
+        Identity.objects.filter(pk=identity.pk).update(
+            banned_at=timezone.now(), ban_reason=reason
+        )
+    ModerationDecision.objects.create(
+        comment=comment,
+        identity=identity,
+        moderator=moderator,
+        action=ModerationAction.BAN,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def comment_review_request(
+    *, comment: Comment, identity: Identity, text: str
+) -> Comment:
+    """The author of a removed comment asks, once, for another look."""
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if comment.identity_id != identity.pk or comment.status != CommentStatus.REMOVED:
+        raise CommentRefused(_("Ce réexamen ne peut pas être demandé."), status=403)
+    if comment.review_requested_at is not None:
+        raise CommentRefused(_("Vous avez déjà demandé un réexamen de ce commentaire."))
+    comment.review_requested_at = timezone.now()
+    comment.review_text = text_normalize(text)[:2000]
+    comment.save(update_fields=["review_requested_at", "review_text"])
+    ModerationDecision.objects.create(
+        comment=comment,
+        identity=identity,
+        action=ModerationAction.REVIEW,
+        reason=comment.review_text,
+    )
+    return comment
+
+
+# Import ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def comment_import(
+    *,
+    article: ArticlePage,
+    parent: Comment | None,
+    author_name: str,
+    author_email: str,
+    author_url: str,
+    ip: str | None,
+    created_at: datetime,
+    status: str,
+    body_raw: str,
+    likes: int = 0,
+    dislikes: int = 0,
+    external_id: str,
+) -> Comment:
+    """One comment from another system (WordPress), as it was; idempotent by
+    `external_id`. Links are kept as text: nobody vouched for these authors here."""
+    existing = Comment.objects.filter(external_id=external_id).first()
+    if existing is not None:
+        return existing
+    body = text_normalize(body_raw)
+    attach_to, root_id, depth, reply_to_name = _placement(parent)
+    comment = Comment.objects.create(
+        article=article,
+        parent=attach_to,
+        root_id=root_id,
+        depth=depth,
+        reply_to_name=reply_to_name,
+        author_name=text_normalize(author_name)[: conf.get("NAME_MAX_LENGTH")]
+        or _("Anonyme"),
+        author_email=author_email or "",
+        author_url=author_url or "",
+        avatar_seed=email_hash(author_email)
+        or hashlib.sha256(external_id.encode()).hexdigest(),
+        body_raw=body,
+        body_html=body_render(body, links=False),
+        status=status,
+        external_id=external_id,
+        ip=ip or None,
+        created_at=created_at,
+        score=likes - dislikes,
+        upvotes=likes,
+        downvotes=dislikes,
+    )
+    if status == APPROVED:
+        _visible_count_add(comment, 1, announce=False)
+    return comment

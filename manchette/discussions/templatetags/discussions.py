@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from manchette.discussions.rendering import identicon_svg
+
+register = template.Library()
+
+
+@register.inclusion_tag("discussions/section.html")
+def discussion_block(article: Any) -> dict[str, Any]:
+    """The discussion under an article, as every reader sees it (cached with the page)."""
+    from manchette.discussions.views import discussion_context
+
+    return {**discussion_context(article=article), "personal": False}
+
+
+@register.filter
+def avatar(seed: str) -> SafeString:
+    return mark_safe(identicon_svg(seed or "-"))  # noqa: S308 - built from a hash only
+
+
+@register.filter
+def html_body(comment: Any) -> SafeString:
+    """The HTML rendered and sanitised when the comment was written."""
+    return mark_safe(comment.body_html)  # noqa: S308 - nh3-cleaned at write time

@@ -1,0 +1,444 @@
+"""The reader's side without JavaScript: forms POST here and are redirected back to
+the comment's anchor; the small JSON endpoints let JavaScript add what is personal
+to the shared, cached article page."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from manchette.core.http import client_ip, reader_post
+from manchette.discussions import conf, selectors, services
+from manchette.discussions.forms import (
+    CommentForm,
+    EditForm,
+    ReportForm,
+    form_age_seconds,
+    form_started_token,
+)
+from manchette.discussions.models import Comment, Identity
+from manchette.discussions.policy import CommentRefused, article_is_open, article_policy
+from manchette.newsroom.models import ArticlePage
+
+logger = logging.getLogger("manchette.discussions")
+COOKIE_SALT = "discussions.identity"
+NO_STORE = {"Cache-Control": "private, no-store"}
+
+
+def _render_private(
+    request: HttpRequest, template: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    """Pages with the reader's own state: never stored by any cache."""
+    response = render(request, template, context, status=status)
+    response["Cache-Control"] = NO_STORE["Cache-Control"]
+    return response
+
+
+# Who is asking -------------------------------------------------------------------------------
+
+
+def request_identity(request: HttpRequest) -> Identity | None:
+    """The reader's identity: their account when signed in, else the signed cookie."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return services.identity_for_user(user=user)
+    token = request.get_signed_cookie(
+        conf.get("COOKIE_NAME"), default=None, salt=COOKIE_SALT
+    )
+    if not token:
+        return None
+    return Identity.objects.select_related("user").filter(token=token).first()
+
+
+def identity_cookie_set(response: HttpResponse, identity: Identity) -> HttpResponse:
+    response.set_signed_cookie(
+        conf.get("COOKIE_NAME"),
+        identity.token,
+        salt=COOKIE_SALT,
+        max_age=conf.get("COOKIE_MAX_AGE"),
+        httponly=True,
+        samesite="Lax",
+        secure=settings.HTTPS,
+    )
+    return response
+
+
+def _is_signed_in(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
+
+
+def _article_or_404(article_id: int) -> ArticlePage:
+    article = ArticlePage.objects.live().public().filter(pk=article_id).first()
+    if article is None:
+        raise Http404
+    return article
+
+
+def _comment_or_404(comment_id: int) -> Comment:
+    comment = selectors.comment_get_for_article(comment_id=comment_id)
+    if comment is None or not comment.article.live:
+        raise Http404
+    return comment
+
+
+def _comment_url(article: ArticlePage, comment: Comment) -> str:
+    if comment.status == "approved":
+        return f"{article.url}#commentaire-{comment.pk}"
+    thread = reverse("discussions:thread", args=[article.pk])
+    return f"{thread}?attente={comment.pk}#commentaire-{comment.pk}"
+
+
+def _sort_and_page(request: HttpRequest) -> tuple[str, int]:
+    try:
+        page = int(request.GET.get("page", "1"))
+    except ValueError:
+        page = 1
+    return request.GET.get("tri", selectors.DEFAULT_SORT), min(max(page, 1), 10_000)
+
+
+# The discussion, outside the cached article ----------------------------------------------------
+
+
+def discussion_context(
+    *, article: ArticlePage, sort: str = selectors.DEFAULT_SORT, page: int = 1
+) -> dict[str, Any]:
+    """What the discussion block shows (shared by every reader: nothing personal)."""
+    policy, days = article_policy(article)
+    thread = selectors.thread_page(article_id=article.pk, sort=sort, page=page)
+    selectors.thread_tree(thread.comments)
+    return {
+        "article": article,
+        "thread": thread,
+        "is_open": article_is_open(article, close_after_days=days),
+        "policy": policy,
+        "sorts": [
+            ("recents", _("Les plus récents")),
+            ("anciens", _("Les plus anciens")),
+            ("votes", _("Les mieux notés")),
+        ],
+        "max_length": conf.get("MAX_LENGTH"),
+        "form_started": form_started_token(),
+    }
+
+
+def _thread_response(
+    request: HttpRequest,
+    article: ArticlePage,
+    *,
+    form: CommentForm | None = None,
+    error: str = "",
+    status: int = 200,
+    sort: str = selectors.DEFAULT_SORT,
+    page: int = 1,
+) -> HttpResponse:
+    identity = request_identity(request)
+    context = discussion_context(article=article, sort=sort, page=page)
+    pending = None
+    waiting = request.GET.get("attente", "")
+    if identity is not None and waiting.isdigit():
+        pending = Comment.objects.filter(
+            pk=int(waiting), identity=identity, article=article
+        ).first()
+    editable = set()
+    if identity is not None:
+        own = [
+            c
+            for top in context["thread"].comments
+            for c in [top, *top.replies]
+            if c.identity_id == identity.pk
+        ]
+        editable = {
+            c.pk for c in own if services.comment_is_editable(c, identity=identity)
+        }
+    context.update(
+        form=form,
+        error=error,
+        pending=pending,
+        editable=editable,
+        signed_in=_is_signed_in(request),
+        personal=True,
+    )
+    template = (
+        "discussions/thread_fragment.html"
+        if request.GET.get("fragment")
+        else "discussions/thread_page.html"
+    )
+    return _render_private(request, template, context, status=status)
+
+
+@require_GET
+def thread(request: HttpRequest, article_id: int) -> HttpResponse:
+    """Other sorts and pages of the discussion (uncached: personal controls shown)."""
+    article = _article_or_404(article_id)
+    sort, page = _sort_and_page(request)
+    return _thread_response(request, article, sort=sort, page=page)
+
+
+@require_POST
+@reader_post
+def comment_post(request: HttpRequest, article_id: int) -> HttpResponse:
+    article = _article_or_404(article_id)
+    signed_in = _is_signed_in(request)
+    form = CommentForm(request.POST, guest=not signed_in)
+    if not form.is_valid():
+        first = next(iter(form.errors.values()))[0]
+        return _thread_response(request, article, form=form, error=first, status=400)
+    data = form.cleaned_data
+    try:
+        identity = request_identity(request)
+        if not signed_in:
+            identity = services.identity_for_guest(
+                identity=identity, name=data["nom"].strip(), email=data["courriel"]
+            )
+        parent = None
+        if data.get("parent"):
+            parent = Comment.objects.filter(pk=data["parent"]).first()
+            if parent is None:
+                raise CommentRefused(
+                    _("Le commentaire auquel vous répondez n’existe plus.")
+                )
+        comment = services.comment_post(
+            article=article,
+            parent=parent,
+            identity=identity,
+            body=data["texte"],
+            ip=client_ip(request),
+            nonce=data["cle"],
+            honeypot=data["site_web"],
+            form_age_seconds=form_age_seconds(data["debut"]) or 0.0,
+        )
+    except CommentRefused as refused:
+        return _thread_response(
+            request, article, form=form, error=refused.message, status=refused.status
+        )
+    except DatabaseError:
+        logger.exception("comment not saved")
+        return _render_private(
+            request,
+            "discussions/thread_page.html",
+            {
+                "article": article,
+                "form": form,
+                "error": _(
+                    "Le service est momentanément indisponible : votre commentaire n’a pas été enregistré. Votre texte est conservé ci-dessous ; réessayez dans un instant."
+                ),
+                "unavailable": True,
+                "max_length": conf.get("MAX_LENGTH"),
+                "form_started": form_started_token(),
+                "is_open": True,
+            },
+            status=503,
+        )
+    response = redirect(_comment_url(article, comment))
+    return identity_cookie_set(response, identity)
+
+
+@require_GET
+def reply_page(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _comment_or_404(comment_id)
+    context = discussion_context(article=comment.article)
+    context.update(parent=comment, personal=True)
+    return _render_private(request, "discussions/reply_page.html", context)
+
+
+def _identity_or_new(request: HttpRequest) -> Identity:
+    identity = request_identity(request)
+    return identity if identity is not None else services.identity_create()
+
+
+@require_POST
+@reader_post
+def comment_vote(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _comment_or_404(comment_id)
+    identity = _identity_or_new(request)
+    try:
+        value = int(request.POST.get("valeur", ""))
+    except ValueError:
+        value = 99
+    try:
+        comment = services.comment_vote(comment=comment, identity=identity, value=value)
+    except CommentRefused as refused:
+        return _message_page(request, comment, refused.message, status=refused.status)
+    if _wants_json(request):
+        response: HttpResponse = JsonResponse(
+            {"id": comment.pk, "score": comment.score, "vote": value}
+        )
+    else:
+        response = redirect(f"{comment.article.url}#commentaire-{comment.pk}")
+    return identity_cookie_set(response, identity)
+
+
+@require_http_methods(["GET", "POST"])
+@reader_post
+def comment_report(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _comment_or_404(comment_id)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        identity = _identity_or_new(request)
+        try:
+            services.comment_report(
+                comment=comment, identity=identity, reason=form.cleaned_data["raison"]
+            )
+        except CommentRefused as refused:
+            return _message_page(
+                request, comment, refused.message, status=refused.status
+            )
+        response = _message_page(
+            request,
+            comment,
+            _("Merci : votre signalement a été transmis à la modération."),
+        )
+        return identity_cookie_set(response, identity)
+    return _action_page(request, comment, action="report", form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@reader_post
+def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _comment_or_404(comment_id)
+    identity = request_identity(request)
+    if not services.comment_is_editable(comment, identity=identity):
+        return _message_page(
+            request,
+            comment,
+            _(
+                "Ce commentaire ne peut plus être modifié (délai passé ou réponse reçue)."
+            ),
+            status=403,
+        )
+    form = EditForm(request.POST or None, initial={"texte": comment.body_raw})
+    if request.method == "POST" and form.is_valid():
+        try:
+            comment = services.comment_edit(
+                comment=comment, identity=identity, body=form.cleaned_data["texte"]
+            )
+        except CommentRefused as refused:
+            form.add_error("texte", refused.message)
+        else:
+            if _wants_json(request):
+                return JsonResponse({"id": comment.pk, "html": comment.body_html})
+            return redirect(_comment_url(comment.article, comment))
+    return _action_page(request, comment, action="edit", form=form)
+
+
+@require_http_methods(["GET", "POST"])
+@reader_post
+def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _comment_or_404(comment_id)
+    identity = request_identity(request)
+    if identity is None or comment.identity_id != identity.pk:
+        return _message_page(
+            request,
+            comment,
+            _("Vous ne pouvez supprimer que vos propres commentaires."),
+            status=403,
+        )
+    if request.method == "POST":
+        try:
+            services.comment_delete(comment=comment, identity=identity)
+        except CommentRefused as refused:
+            return _message_page(
+                request, comment, refused.message, status=refused.status
+            )
+        if _wants_json(request):
+            return JsonResponse({"id": comment.pk, "deleted": True})
+        return redirect(f"{comment.article.url}#commentaires")
+    return _action_page(request, comment, action="delete")
+
+
+def _action_page(
+    request: HttpRequest, comment: Comment, *, action: str, form: Any = None
+) -> HttpResponse:
+    """The small no-JS pages around one comment: report, edit, delete."""
+    context = {
+        "comment": comment,
+        "article": comment.article,
+        "form": form,
+        "action": action,
+        "max_length": conf.get("MAX_LENGTH"),
+    }
+    status = 400 if form is not None and form.errors else 200
+    return _render_private(
+        request, "discussions/action_page.html", context, status=status
+    )
+
+
+def _message_page(
+    request: HttpRequest, comment: Comment, message: str, *, status: int = 200
+) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse(
+            {"error": message} if status >= 400 else {"message": message}, status=status
+        )
+    context = {
+        "comment": comment,
+        "article": comment.article,
+        "message": message,
+        "action": "message",
+    }
+    return _render_private(
+        request, "discussions/action_page.html", context, status=status
+    )
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.META.get("HTTP_ACCEPT", "")
+
+
+# Small JSON endpoints for the script on the cached page -------------------------------------------
+
+
+@require_GET
+def me_json(request: HttpRequest, article_id: int) -> JsonResponse:
+    """What is personal on this article's discussion: my name, my votes, the comments
+    I may still edit."""
+    identity = request_identity(request)
+    if identity is None:
+        return JsonResponse({"known": False, "votes": {}, "editable": {}})
+    own = list(
+        Comment.objects.filter(article_id=article_id, identity=identity)
+        .exclude(status="deleted")
+        .select_related("identity")
+        .order_by("-created_at")[:50]
+    )
+    editable = {
+        str(c.pk): services.comment_edit_deadline(c).isoformat()
+        for c in own
+        if services.comment_is_editable(c, identity=identity)
+    }
+    votes = selectors.votes_of(
+        identity=identity,
+        comment_ids=[int(i) for i in request.GET.getlist("id")[:200] if i.isdigit()],
+    )
+    return JsonResponse(
+        {
+            "known": True,
+            "name": identity.name,
+            "signed_in": _is_signed_in(request),
+            "votes": {str(k): v for k, v in votes.items()},
+            "own": [c.pk for c in own],
+            "editable": editable,
+        },
+        headers=NO_STORE,
+    )
+
+
+@require_GET
+def count_json(request: HttpRequest, article_id: int) -> JsonResponse:
+    """The polling fallback of the live channel: the count and the latest comment."""
+    row = selectors.ArticleDiscussion.objects.filter(article_id=article_id).values(
+        "comment_count", "last_comment_id"
+    ).first() or {"comment_count": 0, "last_comment_id": 0}
+    return JsonResponse(
+        {"count": row["comment_count"], "last_id": row["last_comment_id"]},
+        headers={"Cache-Control": "no-cache"},
+    )
