@@ -15,7 +15,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
@@ -25,6 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 ENTRY_PREFIX = "pagecache:entry:"
+GENERATION_KEY = "pagecache:generation"
 TAG_PREFIX = "pagecache:tag:"
 LOCK_PREFIX = "pagecache:lock:"
 # Unix time of the next scheduled publication or expiry; a page cached before it
@@ -32,7 +35,9 @@ LOCK_PREFIX = "pagecache:lock:"
 SCHEDULE_DUE_KEY = "pagecache:schedule-due"
 # Query parameters that change what a cached page shows; any other (utm_source,
 # fbclid…) is left out of the key so that social traffic still hits the cache.
-QUERY_PARAMS = ("page",)
+# wpimport: WordPress short links (/?p=123, /?page_id=28) must reach Django, where
+# they redirect to the imported page, instead of hitting the cached home page.
+QUERY_PARAMS = ("page", "p", "page_id", "attachment_id")
 NEVER_CACHED_PREFIXES = ("/static/", "/media/", "/live/", "/api/", "/lecteur/")
 
 
@@ -90,7 +95,56 @@ def _version_time(version: str | None) -> float:
         return 0.0
 
 
+class _RecentlyValidated:
+    """Pages this process has validated, with the generation they were validated at.
+
+    Any invalidation anywhere moves the shared generation; until it moves, a page
+    validated here is still fresh, so a hit costs one read of one small key instead of
+    reading the page and each of its tags. Only an optimisation: the shared cache
+    stays the truth, and a process that starts empty behaves the same."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.pages: OrderedDict[str, tuple[CachedPage, str, float]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str, generation: str) -> CachedPage | None:
+        with self.lock:
+            found = self.pages.get(key)
+            if found is None or found[1] != generation or found[2] <= time.time():
+                return None
+            self.pages.move_to_end(key)
+            return found[0]
+
+    def put(self, key: str, page: CachedPage, generation: str, due: float) -> None:
+        with self.lock:
+            self.pages[key] = (page, generation, due)
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+
+_recent = _RecentlyValidated()
+
+
+def _generation() -> str:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, _new_version(), timeout=None)
+        generation = cache.get(GENERATION_KEY) or ""
+    return str(generation)
+
+
+def generation_bump() -> None:
+    """Tell every process that something cached may have changed."""
+    cache.set(GENERATION_KEY, _new_version(), timeout=None)
+
+
 def page_lookup(key: str) -> Lookup:
+    generation = _generation()  # read first: a change after this is seen next time
+    recent = _recent.get(key, generation)
+    if recent is not None:
+        return Lookup(page=recent, fresh=True)
     page = cache.get(key)
     if not isinstance(page, CachedPage):
         return Lookup(page=None, fresh=False)
@@ -100,6 +154,8 @@ def page_lookup(key: str) -> Lookup:
     if due is None or due <= time.time():
         return Lookup(page=page, fresh=False)
     fresh = all(current.get(TAG_PREFIX + tag) == v for tag, v in page.tags.items())
+    if fresh and generation:
+        _recent.put(key, page, generation, due)
     return Lookup(page=page, fresh=fresh)
 
 
@@ -107,7 +163,8 @@ def tags_invalidate(tags: Iterable[str]) -> None:
     """Make every cached page showing one of these tags stale, in every process."""
     versions = {TAG_PREFIX + tag: _new_version() for tag in set(tags)}
     if versions:
-        cache.set_many(versions, timeout=None)
+        cache.set_many(versions, timeout=None)  # tags first, then the generation
+        generation_bump()
 
 
 def page_store(

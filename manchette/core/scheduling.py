@@ -21,7 +21,7 @@ from django.core.management import call_command
 from django.db.models import Min
 from django.utils import timezone
 
-from manchette.core.pagecache import SCHEDULE_DUE_KEY
+from manchette.core.pagecache import SCHEDULE_DUE_KEY, generation_bump
 
 logger = logging.getLogger("manchette.scheduler")
 RUN_LOCK_KEY = "scheduler:publish-lock"
@@ -77,6 +77,7 @@ def schedule_next_due() -> float:
 def schedule_refresh() -> float:
     due = schedule_next_due()
     cache.set(SCHEDULE_DUE_KEY, due, timeout=None)
+    generation_bump()  # pages validated against the old due time are checked again
     return due
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from manchette.core.pagecache import tags_invalidate
@@ -25,32 +26,57 @@ logger = logging.getLogger("manchette.cache")
 LISTING_TAGS = ("list:home", "sitemaps")
 
 
-def article_tags(article: ArticlePage) -> set[str]:
+FEED_URLS = ("/flux/rss/", "/flux/atom/", "/sitemap.xml", "/sitemap-news.xml")
+
+
+def article_tags_and_urls(article: ArticlePage) -> tuple[set[str], set[str]]:
+    """What shows this article: its page, its section, topics and authors, la Une,
+    the feeds and sitemaps — as page-cache tags and as URLs for the proxy in front."""
     tags = {f"page:{article.pk}", *LISTING_TAGS}
-    parent_id = (
+    urls = {article.get_url() or "", "/", *FEED_URLS}
+    path = (
         ArticlePage.objects.filter(pk=article.pk).values_list("path", flat=True).first()
     )
-    if parent_id:
-        section = (
-            SectionPage.objects.filter(path=parent_id[: -ArticlePage.steplen])
-            .values_list("pk", flat=True)
-            .first()
+    section = (
+        SectionPage.objects.filter(path=path[: -ArticlePage.steplen]).first()
+        if path
+        else None
+    )
+    if section is not None:
+        tags.add(f"list:section:{section.pk}")
+        urls.update(
+            {
+                section.get_url() or "",
+                f"/flux/rubrique/{section.slug}/rss/",
+                f"/flux/rubrique/{section.slug}/atom/",
+            }
         )
-        if section:
-            tags.add(f"list:section:{section}")
-    tags.update(
-        f"list:topic:{pk}" for pk in article.topics.values_list("pk", flat=True)
-    )
-    tags.update(
-        f"list:author:{pk}" for pk in article.authors.values_list("pk", flat=True)
-    )
-    return tags
+    for pk, slug in article.topics.values_list("pk", "slug"):
+        tags.add(f"list:topic:{pk}")
+        urls.update(
+            {
+                f"/sujets/{slug}/",
+                f"/flux/sujet/{slug}/rss/",
+                f"/flux/sujet/{slug}/atom/",
+            }
+        )
+    for pk, slug in article.authors.values_list("pk", "slug"):
+        tags.add(f"list:author:{pk}")
+        urls.update(
+            {
+                f"/auteurs/{slug}/",
+                f"/flux/auteur/{slug}/rss/",
+                f"/flux/auteur/{slug}/atom/",
+            }
+        )
+    return tags, urls
 
 
 def page_changed(page: Any) -> None:
     specific = page.specific
+    urls = {page.get_url() or "", "/"}
     if isinstance(specific, ArticlePage):
-        tags = article_tags(specific)
+        tags, urls = article_tags_and_urls(specific)
     elif isinstance(specific, SectionPage):
         tags = {"site", f"page:{page.pk}", f"list:section:{page.pk}", *LISTING_TAGS}
     elif isinstance(specific, StaticPage):
@@ -58,26 +84,25 @@ def page_changed(page: Any) -> None:
     else:
         tags = {"site", f"page:{page.pk}", *LISTING_TAGS}
     tags_invalidate(tags)
-    frontend_purge(urls=[page.get_url() or "", "/", *_parent_urls(page)])
-
-
-def _parent_urls(page: Any) -> list[str]:
-    parent = page.get_parent()
-    return [parent.get_url() or ""] if parent else []
+    frontend_purge(urls=urls)
 
 
 def frontend_purge(*, urls: Iterable[str]) -> None:
-    """Purge the reverse proxy or CDN in front, when one is configured."""
+    """Purge the reverse proxy or CDN in front, when one is configured, once the
+    change is committed (purged earlier, the proxy could fetch the old page again)."""
     if not getattr(settings, "WAGTAILFRONTENDCACHE", None):
         return
     from wagtail.contrib.frontend_cache.utils import PurgeBatch
 
-    batch = PurgeBatch()
-    batch.add_urls([settings.SITE_URL + u for u in {u for u in urls if u}])
-    try:
-        batch.purge()
-    except Exception:  # a proxy that is down must not stop publishing
-        logger.exception("frontend cache purge failed")
+    def purge() -> None:
+        batch = PurgeBatch()
+        batch.add_urls([settings.SITE_URL + u for u in {u for u in urls if u}])
+        try:
+            batch.purge()
+        except Exception:  # a proxy that is down must not stop publishing
+            logger.exception("frontend cache purge failed")
+
+    transaction.on_commit(purge)
 
 
 def on_page_published(sender: Any, instance: Any, **kwargs: Any) -> None:

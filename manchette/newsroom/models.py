@@ -222,6 +222,15 @@ class ArticlePage(Page):
     update_note = models.CharField(
         _("note de mise à jour ou de correction"), max_length=400, blank=True
     )
+    topic_links_enabled = models.BooleanField(
+        _("lier les sujets dans le texte"),
+        default=True,
+        help_text=_("La première mention de chaque sujet renvoie vers sa page."),
+    )
+    comments_closed = models.BooleanField(_("commentaires fermés"), default=False)
+    live_status = models.CharField(
+        _("direct"), max_length=10, choices=LiveStatus, default=LiveStatus.OFF
+    )
 
     parent_page_types = ["newsroom.SectionPage"]
     subpage_types: list[str] = []
@@ -244,6 +253,17 @@ class ArticlePage(Page):
         MultiFieldPanel(
             [FieldPanel("updated_at"), FieldPanel("update_note")],
             heading=_("Mise à jour"),
+        ),
+    ]
+    settings_panels = [
+        *Page.settings_panels,
+        MultiFieldPanel(
+            [
+                FieldPanel("live_status"),
+                FieldPanel("comments_closed"),
+                FieldPanel("topic_links_enabled"),
+            ],
+            heading=_("Article"),
         ),
     ]
     search_fields = [
