@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "manchette.newsletter",
     "manchette.search",
     "manchette.wpimport",
+    "manchette.trust",
+    "manchette.audience",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

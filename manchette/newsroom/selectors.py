@@ -28,6 +28,11 @@ HERO_IMAGE = "width-1200"
 PER_PAGE = 20
 HOME_PER_SECTION = 4
 
+# Other apps add to an article's JSON-LD (corrections, live coverage): each gets the
+# article and the dict, and may change the dict.
+JsonLdExtender = Callable[[ArticlePage, dict[str, Any]], None]
+json_ld_extenders: list[JsonLdExtender] = []
+
 # Other apps add what cards show (comment counts, reactions) with one query per list.
 CardAnnotator = Callable[[list[ArticlePage]], None]
 card_annotators: list[CardAnnotator] = []
@@ -234,6 +239,8 @@ def article_json_ld(
     }
     if image_url:
         data["image"] = [image_url]
+    for extend in json_ld_extenders:
+        extend(article, data)
     # Escape what could close the script element; the JSON stays valid.
     text = (
         json.dumps(data, ensure_ascii=False)
