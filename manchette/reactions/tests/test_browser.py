@@ -13,15 +13,18 @@ import pytest
 from django.conf import settings
 
 from manchette.newsroom.models import ArticlePage
-from manchette.newsroom.tests.test_browser import (  # noqa: F401 - the fixture is used by name
+from manchette.newsroom.tests import test_browser as newsroom_browser
+from manchette.newsroom.tests.test_browser import (
     AXE_JS,
     DESKTOP,
     PHONE,
     SEED_TITLE,
     WCAG_TAGS,
-    demo_server,
     reader_tab,
 )
+
+# The newsroom's module-scoped demo server (the seed article and the demo site).
+newsroom_demo_server = newsroom_browser.demo_server
 
 pytestmark = [
     pytest.mark.browser,
@@ -59,14 +62,16 @@ def _figures(page) -> dict[str, tuple[str, str, str]]:
 
 
 def test_with_javascript_a_reader_reacts_changes_and_sees_the_bars_inline(
-    browser, demo_server
+    browser, newsroom_demo_server
 ):
     seed = _seed()
-    with reader_tab(browser, demo_server) as other:  # someone else has reacted already
+    with reader_tab(
+        browser, newsroom_demo_server
+    ) as other:  # someone else has reacted already
         other.open(seed.url + "#reactions")
         other.page.get_by_role("button", name="Utile", exact=True).click()
         other.page.wait_for_selector(".reaction--mine")
-    with reader_tab(browser, demo_server) as tab:
+    with reader_tab(browser, newsroom_demo_server) as tab:
         tab.open(seed.url)
         page = tab.page
         assert page.locator("#reactions .reaction__result").first.is_hidden()
@@ -114,7 +119,7 @@ def test_with_javascript_a_reader_reacts_changes_and_sees_the_bars_inline(
 
 
 def test_without_javascript_a_reader_reacts_changes_and_sees_the_bars(
-    browser, demo_server
+    browser, newsroom_demo_server
 ):
     seed = _seed()
     context = browser.new_context(
@@ -122,7 +127,7 @@ def test_without_javascript_a_reader_reacts_changes_and_sees_the_bars(
     )
     try:
         page = context.new_page()
-        page.goto(demo_server.url + seed.url)
+        page.goto(newsroom_demo_server.url + seed.url)
         page.get_by_role("button", name="Surprenant", exact=True).click()
         page.wait_for_load_state()
         assert urlsplit(page.url).path == f"/reactions/{seed.pk}/"
@@ -149,10 +154,12 @@ def test_without_javascript_a_reader_reacts_changes_and_sees_the_bars(
         context.close()
 
 
-def test_share_links_and_screenshots_at_phone_and_desktop_widths(browser, demo_server):
+def test_share_links_and_screenshots_at_phone_and_desktop_widths(
+    browser, newsroom_demo_server
+):
     seed = _seed()
     for width, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
-        with reader_tab(browser, demo_server, viewport=viewport) as tab:
+        with reader_tab(browser, newsroom_demo_server, viewport=viewport) as tab:
             tab.page.context.grant_permissions(["clipboard-read", "clipboard-write"])
             tab.open(seed.url)
             page = tab.page
@@ -181,9 +188,9 @@ def test_share_links_and_screenshots_at_phone_and_desktop_widths(browser, demo_s
             page.screenshot(path=SCREENSHOTS / f"reactions-{width}-end.png")
 
 
-def test_mastodon_instance_is_typed_once_and_remembered(browser, demo_server):
+def test_mastodon_instance_is_typed_once_and_remembered(browser, newsroom_demo_server):
     seed = _seed()
-    with reader_tab(browser, demo_server) as tab:
+    with reader_tab(browser, newsroom_demo_server) as tab:
         page = tab.page
         shared: list[str] = []
 
@@ -208,9 +215,11 @@ def test_mastodon_instance_is_typed_once_and_remembered(browser, demo_server):
         tab.other_hosts[:] = [u for u in tab.other_hosts if u not in shared]
 
 
-def test_reactions_and_results_page_have_no_wcag_violation(browser, demo_server):
+def test_reactions_and_results_page_have_no_wcag_violation(
+    browser, newsroom_demo_server
+):
     seed = _seed()
-    with reader_tab(browser, demo_server, bypass_csp=True) as tab:
+    with reader_tab(browser, newsroom_demo_server, bypass_csp=True) as tab:
         for path in (seed.url, f"/reactions/{seed.pk}/"):
             tab.open(path)
             tab.page.wait_for_timeout(200)  # etat.json applied

@@ -32,8 +32,8 @@ def test_the_article_page_shows_the_buttons_but_no_counts_and_stays_cached(
     html = first.content.decode()
     assert "Que pensez-vous de cet article" in html
     assert html.count('name="kind"') == 6
-    assert 'action="/reactions/%d/"' % article.pk in html
-    assert 'data-state-url="/reactions/%d/etat.json"' % article.pk in html
+    assert f'action="/reactions/{article.pk}/"' in html
+    assert f'data-state-url="/reactions/{article.pk}/etat.json"' in html
     assert "(1)" not in html  # counts come from etat.json, never from the shared page
     _react(Client(REMOTE_ADDR="6.6.6.6"), article, kind="triste")
     assert (
