@@ -127,6 +127,8 @@ CREDIT = re.compile(
     re.S | re.I,
 )
 WP_IMAGE_CLASS = re.compile(r"\bwp-image-(\d+)\b")
+# WordPress shows l'Arménie as l’Arménie (wptexturize): the stored text gets it too.
+APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 SPACES = re.compile(r"[ \t\r\n]+")  # not \s: a non-breaking space is typography
 
 
@@ -371,6 +373,11 @@ class BodyConverter:
         soup = BeautifulSoup(prepared_html, "html.parser")
         for link in soup.find_all("a", href=True):
             link["href"] = self.media.rewrite_href(str(link["href"]))
+        for text in soup.find_all(string=APOSTROPHE):
+            if isinstance(text, NavigableString) and not text.find_parent(
+                ["pre", "code"]
+            ):
+                text.replace_with(APOSTROPHE.sub("’", str(text)))
         self._walk(soup)
         return self.blocks
 
