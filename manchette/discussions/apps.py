@@ -7,8 +7,23 @@ class DiscussionsConfig(AppConfig):
     verbose_name = "Discussions"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from manchette.discussions import services, tasks
+        from manchette.discussions.models import ModerationRule
+        from manchette.discussions.policy import rules_changed
         from manchette.discussions.selectors import article_comment_counts_annotate
         from manchette.newsroom.selectors import card_annotators
 
         if article_comment_counts_annotate not in card_annotators:
             card_annotators.append(article_comment_counts_annotate)
+        services.approval_listeners[:] = [tasks.comment_notifications_task.enqueue]
+        services.removal_listeners[:] = [tasks.removal_statement_task.enqueue]
+        # The rules are cached for the hot path; an edit in the admin drops the copy.
+        for signal in (post_save, post_delete):
+            signal.connect(
+                lambda **kwargs: rules_changed(),
+                sender=ModerationRule,
+                weak=False,
+                dispatch_uid=f"discussions-rules-{signal is post_save}",
+            )

@@ -124,7 +124,8 @@ def identity_for_user(*, user) -> Identity:
 def _identity_approved_add(identity_id: int | None, delta: int) -> None:
     if not identity_id or not delta:
         return
-    Identity.objects.filter(pk=identity_id).update(
+    # (never below zero: imported comments may be attached to an identity later)
+    Identity.objects.filter(pk=identity_id, approved_count__gte=-delta).update(
         approved_count=F("approved_count") + delta
     )
     identity = Identity.objects.select_related("user").get(pk=identity_id)
@@ -375,7 +376,7 @@ def comment_is_editable(comment: Comment, *, identity: Identity | None) -> bool:
 @transaction.atomic
 def comment_edit(*, comment: Comment, identity: Identity, body: str) -> Comment:
     comment = (
-        Comment.objects.select_for_update()
+        Comment.objects.select_for_update(of=("self",))
         .select_related("identity")
         .get(pk=comment.pk)
     )

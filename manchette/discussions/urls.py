@@ -18,4 +18,7 @@ urlpatterns = [
     path(
         "commentaires/supprimer/<int:comment_id>/", views.comment_delete, name="delete"
     ),
+    path("commentaires/confirmer/<str:token>/", views.confirm, name="confirm"),
+    path("commentaires/desabonner/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("commentaires/reexamen/<str:token>/", views.review, name="review"),
 ]

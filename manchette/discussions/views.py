@@ -13,10 +13,11 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from manchette.core.http import client_ip, reader_post
-from manchette.discussions import conf, selectors, services
+from manchette.discussions import conf, notifications, selectors, services
 from manchette.discussions.forms import (
     CommentForm,
     EditForm,
@@ -238,6 +239,17 @@ def comment_post(request: HttpRequest, article_id: int) -> HttpResponse:
             },
             status=503,
         )
+    kinds = [
+        kind
+        for kind, wanted in (
+            ("article", data["notifier_suivi"]),
+            ("replies", data["notifier_reponses"]),
+        )
+        if wanted
+    ]
+    notifications.subscriptions_request(
+        identity=identity, article=article, kinds=kinds, ip=client_ip(request)
+    )
     response = redirect(_comment_url(article, comment))
     return identity_cookie_set(response, identity)
 
@@ -441,4 +453,90 @@ def count_json(request: HttpRequest, article_id: int) -> JsonResponse:
     return JsonResponse(
         {"count": row["comment_count"], "last_id": row["last_comment_id"]},
         headers={"Cache-Control": "no-cache"},
+    )
+
+
+# Emailed links ---------------------------------------------------------------------------------
+# Each opens a page with a button: mail scanners that follow links confirm nothing.
+
+
+@require_http_methods(["GET", "POST"])
+@csrf_exempt
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "POST":
+        identity = notifications.identity_confirm(token=token)
+        if identity is None:
+            return _link_page(
+                request, _("Ce lien de confirmation n’est plus valable."), status=400
+            )
+        response = _link_page(
+            request,
+            _(
+                "Merci : votre adresse est confirmée. Vous recevrez les nouvelles demandées."
+            ),
+        )
+        return identity_cookie_set(response, identity)
+    return _link_page(
+        request,
+        _("Confirmez votre adresse pour recevoir les nouvelles de la discussion."),
+        button=_("Confirmer mon adresse"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@csrf_exempt
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """One click (RFC 8058: the mailbox provider POSTs here) or one button."""
+    subscription = notifications.subscription_from_token(token)
+    if subscription is None:
+        return _link_page(request, _("Vous ne recevez plus ces messages."))
+    if request.method == "POST":
+        notifications.subscription_cancel(subscription=subscription)
+        return _link_page(
+            request, _("C’est fait : vous ne recevrez plus ces messages.")
+        )
+    return _link_page(
+        request,
+        _("Ne plus recevoir de nouvelles de cette discussion ?"),
+        button=_("Me désabonner"),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@csrf_exempt
+def review(request: HttpRequest, token: str) -> HttpResponse:
+    comment = notifications.comment_from_review_token(token)
+    if comment is None or comment.identity is None:
+        return _link_page(request, _("Ce lien n’est plus valable."), status=400)
+    if request.method == "POST":
+        try:
+            services.comment_review_request(
+                comment=comment,
+                identity=comment.identity,
+                text=request.POST.get("texte", ""),
+            )
+        except CommentRefused as refused:
+            return _link_page(request, refused.message, status=refused.status)
+        return _link_page(
+            request, _("Votre demande de réexamen a été transmise à la modération.")
+        )
+    return _link_page(
+        request,
+        _("Expliquez pourquoi votre commentaire devrait être rétabli."),
+        button=_("Demander un réexamen"),
+        with_text=True,
+    )
+
+
+def _link_page(
+    request: HttpRequest,
+    message: str,
+    *,
+    button: str = "",
+    with_text: bool = False,
+    status: int = 200,
+) -> HttpResponse:
+    context = {"message": message, "button": button, "with_text": with_text}
+    return _render_private(
+        request, "discussions/link_page.html", context, status=status
     )

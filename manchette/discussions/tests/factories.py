@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from itertools import count
 
+from django.db.models import F
 from django.utils import timezone
 
 from manchette.discussions import services
@@ -47,4 +48,8 @@ def make_comment(
     if identity is not None or fields:
         Comment.objects.filter(pk=comment.pk).update(identity=identity, **fields)
         comment.refresh_from_db()
+    if identity is not None and status == "approved":
+        Identity.objects.filter(pk=identity.pk).update(
+            approved_count=F("approved_count") + 1
+        )
     return comment

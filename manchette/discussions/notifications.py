@@ -1,0 +1,298 @@
+"""Emails of the discussions: the confirmation of an address (double opt-in), the
+notifications of new comments and replies, the statement of reasons on removal.
+
+Nothing here can relay spam: no email to an address before it is confirmed, except
+the one confirmation (rate-limited per address and per client); no email before a
+comment is approved; no text written by a reader in any email; a one-click
+unsubscribe in each."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from manchette.core.http import rate_limit_hit
+from manchette.core.mail import one_click_unsubscribe_headers
+from manchette.discussions import conf
+from manchette.discussions.models import (
+    Comment,
+    CommentStatus,
+    Frequency,
+    Identity,
+    Subscription,
+    SubscriptionKind,
+)
+from manchette.discussions.services import trust_compute
+from manchette.newsroom.models import ArticlePage
+
+logger = logging.getLogger("manchette.discussions")
+CONFIRM_SALT = "discussions.confirm"
+UNSUBSCRIBE_SALT = "discussions.unsubscribe"
+REVIEW_SALT = "discussions.review"
+CONFIRM_MAX_AGE = 7 * 24 * 3600
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def _send(*, to: str, subject: str, text: str, unsubscribe_url: str = "") -> None:
+    headers = one_click_unsubscribe_headers(unsubscribe_url) if unsubscribe_url else {}
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, to=[to], headers=headers
+    )
+    message.send()
+
+
+# Double opt-in --------------------------------------------------------------------------------
+
+
+def confirmation_token(identity: Identity) -> str:
+    return signing.dumps(
+        {"i": identity.pk, "h": identity.email_hash}, salt=CONFIRM_SALT
+    )
+
+
+def subscriptions_request(
+    *, identity: Identity, article: ArticlePage, kinds: list[str], ip: str
+) -> bool:
+    """Record the reader's « Me notifier des … » choices. They take effect at once
+    for a confirmed address; otherwise one confirmation email is sent (if the limits
+    allow). Returns whether a confirmation was sent."""
+    if not identity.email or not kinds:
+        return False
+    confirmed = identity.email_confirmed_at is not None
+    for kind in kinds:
+        Subscription.objects.update_or_create(
+            identity=identity,
+            article=article,
+            kind=kind,
+            defaults={"confirmed_at": timezone.now() if confirmed else None},
+        )
+    if confirmed:
+        return False
+    limit, window = conf.get("RATE_CONFIRMATION")
+    if rate_limit_hit(
+        scope="discussions:confirm-to",
+        key=identity.email_hash,
+        limit=limit,
+        window_seconds=window,
+    ) or rate_limit_hit(
+        scope="discussions:confirm-ip", key=ip, limit=limit * 3, window_seconds=window
+    ):
+        return False
+    url = _absolute(reverse("discussions:confirm", args=[confirmation_token(identity)]))
+    email = identity.email
+    transaction.on_commit(
+        lambda: _send(
+            to=email,
+            subject=_("Confirmez votre adresse pour suivre la discussion"),
+            text=_(
+                "Bonjour,\n\nQuelqu’un (vous, sans doute) a demandé à recevoir des "
+                "nouvelles d’une discussion sur %(site)s. Pour confirmer votre adresse, "
+                "ouvrez ce lien :\n\n%(url)s\n\nSans confirmation, vous ne recevrez rien. "
+                "Si vous n’êtes pas à l’origine de cette demande, ignorez ce message.\n"
+            )
+            % {"site": settings.WAGTAIL_SITE_NAME, "url": url},
+        )
+    )
+    return True
+
+
+@transaction.atomic
+def identity_confirm(*, token: str) -> Identity | None:
+    """Confirm the address behind a link. A second identity confirming an address
+    already confirmed joins the first: one pseudonymous identity per address."""
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=CONFIRM_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    identity = (
+        Identity.objects.select_for_update()
+        .filter(pk=data.get("i"), email_hash=data.get("h"))
+        .first()
+    )
+    if identity is None:
+        return None
+    existing = (
+        Identity.objects.filter(
+            email_hash=identity.email_hash, email_confirmed_at__isnull=False
+        )
+        .exclude(pk=identity.pk)
+        .first()
+    )
+    if existing is not None:
+        Comment.objects.filter(identity=identity).update(identity=existing)
+        for subscription in Subscription.objects.filter(identity=identity):
+            Subscription.objects.update_or_create(
+                identity=existing,
+                article_id=subscription.article_id,
+                kind=subscription.kind,
+                defaults={"confirmed_at": timezone.now()},
+            )
+        Subscription.objects.filter(identity=identity).delete()
+        identity = existing
+    elif identity.email_confirmed_at is None:
+        identity.email_confirmed_at = timezone.now()
+        identity.trust = trust_compute(identity)
+        identity.save(update_fields=["email_confirmed_at", "trust"])
+    Subscription.objects.filter(identity=identity, confirmed_at__isnull=True).update(
+        confirmed_at=timezone.now()
+    )
+    return identity
+
+
+# Notifications ----------------------------------------------------------------------------------
+
+
+def unsubscribe_token(subscription: Subscription) -> str:
+    return signing.dumps(subscription.pk, salt=UNSUBSCRIBE_SALT)
+
+
+def subscription_from_token(token: str) -> Subscription | None:
+    try:
+        pk = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return (
+        Subscription.objects.select_related("article", "identity").filter(pk=pk).first()
+    )
+
+
+def subscription_cancel(*, subscription: Subscription) -> None:
+    subscription.delete()
+
+
+def recipients_for(comment: Comment) -> list[Subscription]:
+    """Confirmed, instant subscriptions this approved comment concerns (never its
+    own author): the article's followers, and the parent's author for replies."""
+    subscriptions = Subscription.objects.filter(
+        article_id=comment.article_id,
+        confirmed_at__isnull=False,
+        frequency=Frequency.INSTANT,
+        identity__email_confirmed_at__isnull=False,
+    ).select_related("identity", "article")
+    if comment.identity_id:
+        subscriptions = subscriptions.exclude(identity_id=comment.identity_id)
+    parent_author = None
+    if comment.parent_id:
+        parent_author = (
+            Comment.objects.filter(pk=comment.parent_id)
+            .values_list("identity_id", flat=True)
+            .first()
+        )
+    chosen: dict[int, Subscription] = {}
+    for subscription in subscriptions:
+        is_reply = (
+            subscription.kind == SubscriptionKind.REPLIES
+            and subscription.identity_id == parent_author
+        )
+        follows = subscription.kind == SubscriptionKind.ARTICLE
+        # a reply to me wins over the article's follow-up for the same reader
+        if is_reply or (follows and subscription.identity_id not in chosen):
+            chosen[subscription.identity_id] = subscription
+    return list(chosen.values())
+
+
+def comment_notifications_send(comment_id: int) -> int:
+    """Tell the subscribers about an approved comment; returns the emails sent."""
+    comment = (
+        Comment.objects.select_related("article")
+        .filter(pk=comment_id, status=CommentStatus.APPROVED)
+        .first()
+    )
+    if comment is None:
+        return 0
+    sent = 0
+    for subscription in recipients_for(comment):
+        unsubscribe = _absolute(
+            reverse("discussions:unsubscribe", args=[unsubscribe_token(subscription)])
+        )
+        read = _absolute(f"{comment.article.url}#commentaire-{comment.pk}")
+        if subscription.kind == SubscriptionKind.REPLIES:
+            subject = _("Nouvelle réponse à votre commentaire")
+            lead = _(
+                "Un lecteur a répondu à votre commentaire sous l’article « %(title)s »."
+            )
+        else:
+            subject = _("Nouveau commentaire dans une discussion que vous suivez")
+            lead = _(
+                "Un nouveau commentaire a été publié sous l’article « %(title)s »."
+            )
+        text = (
+            lead % {"title": comment.article.title}
+            + "\n\n"
+            + _("Le lire : %(url)s") % {"url": read}
+            + "\n\n"
+            + _("Ne plus recevoir ces messages (un clic) : %(url)s")
+            % {"url": unsubscribe}
+            + "\n"
+        )
+        _send(
+            to=subscription.identity.email,
+            subject=subject,
+            text=text,
+            unsubscribe_url=unsubscribe,
+        )
+        Subscription.objects.filter(pk=subscription.pk).update(
+            last_sent_at=timezone.now()
+        )
+        sent += 1
+    return sent
+
+
+# Statement of reasons ----------------------------------------------------------------------------
+
+
+def review_token(comment: Comment) -> str:
+    return signing.dumps(comment.pk, salt=REVIEW_SALT)
+
+
+def comment_from_review_token(token: str) -> Comment | None:
+    try:
+        pk = signing.loads(token, salt=REVIEW_SALT)
+    except signing.BadSignature:
+        return None
+    return Comment.objects.select_related("article", "identity").filter(pk=pk).first()
+
+
+def removal_statement_send(comment_id: int) -> bool:
+    """Tell the author why their comment was removed, and how to ask for a review
+    (EU Digital Services Act, art. 17). Only to a confirmed address."""
+    comment = (
+        Comment.objects.select_related("article", "identity")
+        .filter(pk=comment_id)
+        .first()
+    )
+    if (
+        comment is None
+        or comment.identity is None
+        or comment.identity.email_confirmed_at is None
+    ):
+        return False
+    url = _absolute(reverse("discussions:review", args=[review_token(comment)]))
+    text = _(
+        "Bonjour,\n\nVotre commentaire publié le %(date)s sous l’article « %(title)s » a été "
+        "retiré par la modération.\n\nMotif : %(reason)s\n\nCette décision a été prise par "
+        "une personne de la rédaction, au regard de nos règles de discussion. Vous pouvez "
+        "en demander le réexamen, une fois, ici :\n\n%(url)s\n"
+    ) % {
+        "date": timezone.localtime(comment.created_at).strftime("%d/%m/%Y"),
+        "title": comment.article.title,
+        "reason": comment.removal_reason
+        or _("non conforme à nos règles de discussion"),
+        "url": url,
+    }
+    _send(
+        to=comment.identity.email,
+        subject=_("Votre commentaire a été retiré"),
+        text=text,
+    )
+    return True

@@ -1,0 +1,13 @@
+from django_tasks import task
+
+from manchette.discussions import notifications
+
+
+@task()
+def comment_notifications_task(comment_id: int) -> int:
+    return notifications.comment_notifications_send(comment_id)
+
+
+@task()
+def removal_statement_task(comment_id: int) -> bool:
+    return notifications.removal_statement_send(comment_id)
