@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
@@ -21,7 +22,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
-    asyncio.run(scenario())
+    """In a thread of its own: Playwright's sync API may hold an event loop in this
+    one (the session's `browser` fixture)."""
+    with ThreadPoolExecutor(1) as executor:
+        executor.submit(asyncio.run, scenario()).result()
 
 
 def _publish_in_thread(channel: str, event: str, data: dict) -> int:
