@@ -43,8 +43,8 @@ class Command(BaseCommand):
         progress = Progress(None if options["no_progress"] else sys.stderr)
         try:
             report = wordpress_import(
-                path=options["export"],
-                media_dir=options["media"],
+                path=Path(options["export"]),
+                media_dir=Path(options["media"]) if options["media"] else None,
                 dry_run=options["dry_run"],
                 progress=progress,
             )
