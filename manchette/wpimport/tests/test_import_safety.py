@@ -165,7 +165,7 @@ def test_malformed_wrong_or_missing_files_are_refused_clearly(site_tree, tmp_pat
     for path, expected in cases.items():
         with pytest.raises(CommandError, match=expected):
             call_command("import_wordpress", str(path), no_progress=True)
-    with pytest.raises(CommandError, match="Le dossier de médias .* n’existe pas"):
+    with pytest.raises(CommandError, match=r"Le dossier de médias .* n’existe pas"):
         call_command(
             "import_wordpress",
             str(EXPORT),
