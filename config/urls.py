@@ -20,6 +20,10 @@ urlpatterns = [
     path("", include("manchette.reactions.urls")),
     path("", include("manchette.newsletter.urls")),
     path("", include("manchette.newsroom.urls")),
+    # trust (issue 9): its generated legal pages must win over the StaticPages of the
+    # same address, hence before Wagtail's catch-all; audience: the page-view beacon.
+    path("", include("manchette.trust.urls")),
+    path("", include("manchette.audience.urls")),
     path("", include(wagtail_urls)),
 ]
 
