@@ -17,6 +17,9 @@ RANKINGS_SNAPSHOT_KEY = "reactions:rankings-snapshot"
 
 
 def on_kind_changed(**kwargs: Any) -> None:
+    from manchette.reactions.selectors import KINDS_CACHE_KEY
+
+    cache.delete(KINDS_CACHE_KEY)
     tags_invalidate([KINDS_TAG])
 
 

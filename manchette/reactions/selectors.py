@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest
@@ -17,9 +18,32 @@ from manchette.newsroom.selectors import articles_for_cards, articles_live
 from manchette.reactions.conf import RANKING_SIZE
 from manchette.reactions.models import Reaction, ReactionCount, ReactionKind
 
+KINDS_CACHE_KEY = "reactions:kinds-active"
+ARTICLE_OPEN_CACHE_SECONDS = 60
+
 
 def reaction_kinds_active() -> list[ReactionKind]:
-    return list(ReactionKind.objects.filter(active=True))
+    """Read on every reaction and every etat.json: kept in the shared cache, and
+    dropped there whenever an editor changes a kind (reactions.cache)."""
+    return cache.get_or_set(
+        KINDS_CACHE_KEY,
+        lambda: list(ReactionKind.objects.filter(active=True)),
+        timeout=3600,
+    )
+
+
+def article_reactions_open(*, article_id: int) -> bool | None:
+    """Whether readers may react to this article now (its section's switch); None
+    when it is not a live article. Asked on every reaction, so kept a minute in the
+    shared cache: switching a section off takes effect within that minute."""
+    key = f"reactions:article-open:{article_id}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached if isinstance(cached, bool) else None
+    found = article_for_reactions(article_id=article_id)
+    value: bool | None = None if found is None else found.open
+    cache.set(key, "missing" if value is None else value, ARTICLE_OPEN_CACHE_SECONDS)
+    return value
 
 
 @dataclass(frozen=True)
@@ -81,9 +105,15 @@ def reader_reaction_slug(*, article_id: int, reader_key: str | None) -> str | No
     )
 
 
-def reaction_state(*, article_id: int, reader_key: str | None) -> ReactionState:
-    """Counts and percentages of the active kinds, and this reader's choice: two
-    small indexed queries, never cached (this is what cached pages fetch)."""
+UNKNOWN = object()
+
+
+def reaction_state(
+    *, article_id: int, reader_key: str | None, mine: Any = UNKNOWN
+) -> ReactionState:
+    """Counts and percentages of the active kinds, and this reader's choice (looked
+    up unless the caller knows it): two small indexed queries at most, never cached
+    (this is what cached pages fetch)."""
     kinds = reaction_kinds_active()
     counts = dict(
         ReactionCount.objects.filter(article_id=article_id).values_list(
@@ -91,7 +121,8 @@ def reaction_state(*, article_id: int, reader_key: str | None) -> ReactionState:
         )
     )
     values = [counts.get(k.pk, 0) for k in kinds]
-    mine = reader_reaction_slug(article_id=article_id, reader_key=reader_key)
+    if mine is UNKNOWN:
+        mine = reader_reaction_slug(article_id=article_id, reader_key=reader_key)
     return ReactionState(
         article_id=article_id,
         tallies=[

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 
 from manchette.core.http import rate_limit_hit
 from manchette.reactions import conf
-from manchette.reactions.models import Reaction, ReactionCount, ReactionKind
+from manchette.reactions.models import Reaction, ReactionCount
+from manchette.reactions.selectors import reaction_kinds_active
 
 DAY_SECONDS = 24 * 3600
 
@@ -78,7 +79,7 @@ def reaction_set(
 ) -> Reaction:
     """Give or change this reader's reaction. Giving the same one again changes
     nothing (a double click or a resubmitted form is harmless)."""
-    kind = ReactionKind.objects.filter(slug=kind_slug, active=True).first()
+    kind = next((k for k in reaction_kinds_active() if k.slug == kind_slug), None)
     if kind is None:
         raise ReactionRefused(_("Cette réaction n’existe pas ou plus."))
     existing = (
@@ -108,11 +109,12 @@ def reaction_set(
         else:
             _counters_move(article_id=article_id, from_kind=None, to_kind=kind.pk)
             return reaction
-    if existing.kind_id != kind.pk:
+    previous_kind_id = existing.kind_id
+    existing.kind = kind
+    if previous_kind_id != kind.pk:
         _counters_move(
-            article_id=article_id, from_kind=existing.kind_id, to_kind=kind.pk
+            article_id=article_id, from_kind=previous_kind_id, to_kind=kind.pk
         )
-        existing.kind = kind
         existing.save(update_fields=["kind", "updated_at"])
     return existing
 

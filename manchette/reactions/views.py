@@ -27,6 +27,7 @@ from manchette.reactions.readers import (
 from manchette.reactions.selectors import (
     ReactableArticle,
     article_for_reactions,
+    article_reactions_open,
     reaction_state,
 )
 from manchette.reactions.services import (
@@ -72,11 +73,14 @@ def _results_page(
 
 def _refusal(
     request: HttpRequest,
-    found: ReactableArticle | None,
+    article_id: int,
     reader: Reader,
     refused: ReactionRefused,
 ) -> HttpResponseBase:
-    if _wants_json(request) or found is None:
+    found = (
+        None if _wants_json(request) else article_for_reactions(article_id=article_id)
+    )
+    if found is None:
         response: HttpResponseBase = JsonResponse(
             {"error": refused.message}, status=refused.status
         )
@@ -110,14 +114,12 @@ def react(request: HttpRequest, article_id: int) -> HttpResponseBase:
         refused = ReactionRefused(
             _("Trop de réactions en peu de temps. Patientez une minute."), status=429
         )
-        return _refusal(
-            request,
-            article_for_reactions(article_id=article_id),
-            Reader(key=None),
-            refused,
-        )
-    found = _article_or_404(article_id)
+        return _refusal(request, article_id, Reader(key=None), refused)
+    is_open = article_reactions_open(article_id=article_id)
+    if is_open is None:
+        raise Http404(_("Cet article n’existe pas ou n’est plus en ligne."))
     reader = reader_from_request(request, create=True)
+    mine: str | None = None
     try:
         if reader.tampered:
             raise ReactionRefused(
@@ -126,24 +128,24 @@ def react(request: HttpRequest, article_id: int) -> HttpResponseBase:
                     "Réessayez."
                 )
             )
-        if not found.open:
+        if not is_open:
             raise ReactionRefused(
                 _("Les réactions sont fermées pour cette rubrique."), status=403
             )
         if request.POST.get("action") == "remove":
             reaction_remove(article_id=article_id, reader_key=reader.key or "")
         else:
-            reaction_set(
+            mine = reaction_set(
                 article_id=article_id,
                 reader_key=reader.key or "",
                 kind_slug=request.POST.get("kind", "")[:40],
                 client_key=address,
-            )
+            ).kind.slug
     except ReactionRefused as refused:
-        return _refusal(request, found, reader, refused)
+        return _refusal(request, article_id, reader, refused)
 
     if _wants_json(request):
-        state = reaction_state(article_id=article_id, reader_key=reader.key)
+        state = reaction_state(article_id=article_id, reader_key=reader.key, mine=mine)
         response: HttpResponseBase = JsonResponse(state.as_json())
     else:
         response = HttpResponseRedirect(

@@ -121,16 +121,20 @@ def test_with_javascript_a_reader_reacts_changes_and_sees_the_bars_inline(
 def test_without_javascript_a_reader_reacts_changes_and_sees_the_bars(
     browser, newsroom_demo_server
 ):
-    seed = _seed()
+    # Another article than the seed's: on PostgreSQL the server's writes of the other
+    # tests are committed, and these figures must start from zero.
+    article = (
+        ArticlePage.objects.live().exclude(title=SEED_TITLE).order_by("pk").first()
+    )
     context = browser.new_context(
         viewport=DESKTOP, java_script_enabled=False, locale="fr-FR"
     )
     try:
         page = context.new_page()
-        page.goto(newsroom_demo_server.url + seed.url)
+        page.goto(newsroom_demo_server.url + article.url)
         page.get_by_role("button", name="Surprenant", exact=True).click()
         page.wait_for_load_state()
-        assert urlsplit(page.url).path == f"/reactions/{seed.pk}/"
+        assert urlsplit(page.url).path == f"/reactions/{article.pk}/"
         figures = _figures(page)
         assert figures["Surprenant"] == ("true", "100\u00a0%", "100%")
         assert figures["Utile"] == ("false", "0\u00a0%", "0%")
@@ -141,7 +145,7 @@ def test_without_javascript_a_reader_reacts_changes_and_sees_the_bars(
         assert figures["Surprenant"][0] == "false"
         page.get_by_role("link", name="Retour à l’article").click()
         page.wait_for_load_state()
-        assert page.get_by_role("heading", level=1).inner_text() == SEED_TITLE
+        assert urlsplit(page.url).path == article.url
         # The Mastodon link asks for the instance on a page of ours, then links there.
         page.locator(".share--top .share__link--mastodon").click()
         page.wait_for_load_state()

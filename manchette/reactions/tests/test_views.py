@@ -33,7 +33,7 @@ def test_the_article_page_shows_the_buttons_but_no_counts_and_stays_cached(
     assert "Que pensez-vous de cet article" in html
     assert html.count('name="kind"') == 6
     assert f'action="/reactions/{article.pk}/"' in html
-    assert f'data-state-url="/reactions/{article.pk}/etat.json"' in html
+    assert f'data-state-url="/lecteur/reactions/{article.pk}/etat.json"' in html
     assert "(1)" not in html  # counts come from etat.json, never from the shared page
     _react(Client(REMOTE_ADDR="6.6.6.6"), article, kind="triste")
     assert (
@@ -74,7 +74,7 @@ def test_the_state_endpoint_gives_counts_percentages_and_my_reaction_uncached(
     client, article
 ):
     _react(Client(REMOTE_ADDR="5.5.5.5"), article, kind="utile")
-    before = client.get(f"/reactions/{article.pk}/etat.json")
+    before = client.get(f"/lecteur/reactions/{article.pk}/etat.json")
     assert before.json()["mine"] is None and before.json()["total"] == 1
     assert "no-cache" in before["Cache-Control"]
     state = _react_json(client, article, kind="surprenant").json()
@@ -87,11 +87,12 @@ def test_the_state_endpoint_gives_counts_percentages_and_my_reaction_uncached(
         "count": 1,
         "percent": 50,
     }
-    assert client.get(f"/reactions/{article.pk}/etat.json").json() == state
+    assert client.get(f"/lecteur/reactions/{article.pk}/etat.json").json() == state
     for _ in range(2):
         assert client.get(article.url).status_code == 200
     assert (
-        client.get(f"/reactions/{article.pk}/etat.json").json()["mine"] == "surprenant"
+        client.get(f"/lecteur/reactions/{article.pk}/etat.json").json()["mine"]
+        == "surprenant"
     )
 
 
@@ -108,7 +109,7 @@ def test_a_tampered_or_forged_cookie_is_refused_cleanly_and_dropped(client, arti
         assert "témoin de lecteur" in response.content.decode()
         assert response.cookies[conf.READER_COOKIE].value == ""  # deleted
         client.cookies[conf.READER_COOKIE] = bad
-        state = client.get(f"/reactions/{article.pk}/etat.json")
+        state = client.get(f"/lecteur/reactions/{article.pk}/etat.json")
         assert state.status_code == 200 and state.json()["mine"] is None
         json_refusal = _react_json(client, article, kind="triste")
         assert (
@@ -180,7 +181,7 @@ def test_bad_input_gets_a_clear_message_never_a_500(client, article):
     assert "n’existe pas" in response.content.decode()
     assert "<script>" not in response.content.decode()
     assert client.post("/reactions/999999/", {"kind": "utile"}).status_code == 404
-    assert client.get("/reactions/999999/etat.json").json()["total"] == 0
+    assert client.get("/lecteur/reactions/999999/etat.json").json()["total"] == 0
 
 
 def test_editing_the_kinds_refreshes_cached_article_pages(client, article):

@@ -1,0 +1,305 @@
+"""Reactions under load: N concurrent readers for S seconds against a real server on
+PostgreSQL, then the counters checked against what the server accepted.
+
+Each reader is a separate client (its own cookie, and its own loopback address
+127.0.0.x, so that the per-address limits see separate readers) that, in a loop, reads
+the state of an article (GET etat.json) or gives, changes or withdraws a reaction
+(POST, as reactions.js does), half the time on one "hot" article. Every answer to a
+POST carries the reader's reaction as the server recorded it; at the end, the
+counters in the database must equal, kind by kind, the reactions the readers hold
+according to those answers, exactly.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/reactions_h \\
+    REDIS_URL=redis://127.0.0.1:6379/6 \\
+    .venv/bin/python bench/reactions_bench.py --readers 64 --seconds 30
+
+The script migrates nothing: the database must hold the demo (`manage.py migrate`,
+`manage.py load_demo`). It starts `manage.py serve --no-worker` on --port (unless --base
+names a running server, started with the same variables, CONN_MAX_AGE=0 and the two
+MANCHETTE_REACTIONS_* limits lifted as in `server_start`) and REMOVES every
+reaction to the articles it uses: point it at a benchmark database only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def articles_prepare(count: int) -> list[int]:
+    """The articles to react to (the seed article first), without any reaction."""
+    from django.db import connection
+
+    from manchette.newsroom.selectors import articles_live
+    from manchette.reactions.models import Reaction, ReactionCount
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("DATABASE_URL must name a PostgreSQL benchmark database.")
+    ids = list(articles_live().values_list("pk", flat=True)[:count])
+    if not ids:
+        raise SystemExit("No live article: run `manage.py load_demo` first.")
+    Reaction.objects.filter(article_id__in=ids).delete()
+    ReactionCount.objects.filter(article_id__in=ids).delete()
+    return ids
+
+
+def kinds_active() -> list[str]:
+    from manchette.reactions.models import ReactionKind
+
+    return list(ReactionKind.objects.filter(active=True).values_list("slug", flat=True))
+
+
+async def reader_loop(
+    *,
+    number: int,
+    base: str,
+    articles: list[int],
+    kinds: list[str],
+    deadline: float,
+    think: float,
+) -> tuple[list[tuple[str, int, float, float]], dict[int, str | None]]:
+    import httpx
+
+    rng = random.Random(number)
+    transport = httpx.AsyncHTTPTransport(
+        local_address=f"127.0.{number // 250}.{2 + number % 250}"
+    )
+    samples: list[tuple[str, int, float, float]] = []
+    held: dict[int, str | None] = {}
+    headers = {"Accept": "application/json", "Origin": base}
+    async with httpx.AsyncClient(
+        base_url=base, transport=transport, headers=headers, timeout=30
+    ) as client:
+        while time.monotonic() < deadline:
+            article = articles[0] if rng.random() < 0.5 else rng.choice(articles)
+            roll = rng.random()
+            started = time.perf_counter()
+            if roll < 0.25:
+                kind = "read"
+                response = await client.get(f"/lecteur/reactions/{article}/etat.json")
+            else:
+                kind = "remove" if roll > 0.9 else "react"
+                data = (
+                    {"action": "remove"}
+                    if kind == "remove"
+                    else {"kind": rng.choice(kinds)}
+                )
+                response = await client.post(f"/reactions/{article}/", data=data)
+            elapsed = time.perf_counter() - started
+            samples.append((kind, response.status_code, elapsed, time.time()))
+            if kind != "read" and response.status_code == 200:
+                held[article] = response.json()["mine"]
+            if think:
+                await asyncio.sleep(rng.expovariate(1 / think))
+    return samples, held
+
+
+def worker(
+    args: tuple,
+) -> tuple[list[tuple[str, int, float]], list[tuple[int, str | None]]]:
+    numbers, base, articles, kinds, deadline, think = args
+
+    async def run() -> list:
+        return await asyncio.gather(
+            *(
+                reader_loop(
+                    number=n,
+                    base=base,
+                    articles=articles,
+                    kinds=kinds,
+                    deadline=deadline,
+                    think=think,
+                )
+                for n in numbers
+            )
+        )
+
+    results = asyncio.run(run())
+    samples = [s for r, _ in results for s in r]
+    held = [(article, kind) for _, h in results for article, kind in h.items()]
+    return samples, held
+
+
+def server_start(port: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        # Every reader here is a distinct, honest reader: lift the per-address limits
+        # (they are tested in the test suite) so that every vote counts.
+        "MANCHETTE_REACTIONS_WRITES_PER_MINUTE": "1000000",
+        "MANCHETTE_REACTIONS_NEW_PER_ARTICLE_PER_DAY": "1000000",
+        # Under ASGI each request runs in its own thread, and a persistent connection
+        # per thread is never reused: with CONN_MAX_AGE > 0 the server leaks one
+        # PostgreSQL connection per request until the server refuses new clients.
+        "CONN_MAX_AGE": "0",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "serve",
+            "--no-worker",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    import httpx
+
+    for _ in range(120):
+        try:
+            if (
+                httpx.get(f"http://127.0.0.1:{port}/sante/", timeout=2).status_code
+                == 200
+            ):
+                return process
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    process.terminate()
+    raise SystemExit("the server did not start")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return (
+        ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+        if ordered
+        else 0.0
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--readers", type=int, default=64)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--articles", type=int, default=4)
+    parser.add_argument("--processes", type=int, default=4, help="client processes")
+    parser.add_argument(
+        "--think-ms",
+        type=float,
+        default=0,
+        help="mean pause between a reader's requests",
+    )
+    parser.add_argument("--port", type=int, default=8301)
+    parser.add_argument(
+        "--base", default="", help="a running server (else one is started)"
+    )
+    options = parser.parse_args()
+    if not options.base and (options.seconds > 120 or options.readers > 256):
+        raise SystemExit(
+            "kept short on a shared machine: at most 120 s and 256 readers"
+        )
+
+    django_setup()
+    from manchette.reactions.models import Reaction, ReactionCount
+
+    articles = articles_prepare(options.articles)
+    kinds = kinds_active()
+    server = None if options.base else server_start(options.port)
+    base = options.base or f"http://127.0.0.1:{options.port}"
+    try:
+        import httpx
+
+        for _ in range(20):  # both page workers past their first, slower requests
+            httpx.get(f"{base}/lecteur/reactions/{articles[0]}/etat.json", timeout=30)
+        deadline = time.monotonic() + options.seconds
+        groups = [
+            list(range(options.readers))[i :: options.processes]
+            for i in range(options.processes)
+        ]
+        with multiprocessing.get_context("spawn").Pool(options.processes) as pool:
+            parts = pool.map(
+                worker,
+                [
+                    (g, base, articles, kinds, deadline, options.think_ms / 1000)
+                    for g in groups
+                    if g
+                ],
+            )
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+
+    samples = [s for p, _ in parts for s in p]
+    held = [h for _, p in parts for h in p]
+    statuses = Counter(status for _, status, _, _ in samples)
+    # From the first request sent to the last answer received (not the client
+    # processes' start-up, nor a reader's last pause).
+    duration = max(end for _, _, _, end in samples) - min(
+        end - elapsed for _, _, elapsed, end in samples
+    )
+    accepted = [s for s in samples if s[0] != "read" and s[1] == 200]
+    expected = Counter((article, kind) for article, kind in held if kind)
+    counters = Counter(
+        {
+            (c.article_id, c.kind.slug): c.count
+            for c in ReactionCount.objects.filter(
+                article_id__in=articles
+            ).select_related("kind")
+            if c.count
+        }
+    )
+    rows = Counter(
+        Reaction.objects.filter(article_id__in=articles).values_list(
+            "article_id", "kind__slug"
+        )
+    )
+    print(
+        f"readers={options.readers} seconds={options.seconds} think_ms={options.think_ms} articles={articles}"
+    )
+    print(
+        f"requests={len(samples)} in {duration:.1f} s: {len(samples) / duration:.0f} requests/s; statuses={dict(statuses)}"
+    )
+    for kind in ("read", "react", "remove", "all"):
+        times = [t * 1000 for k, _, t, _ in samples if kind in (k, "all")]
+        if times:
+            print(
+                f"  {kind:7} n={len(times):6} p50={statistics.median(times):6.1f} ms "
+                f"p95={percentile(times, 0.95):6.1f} ms p99={percentile(times, 0.99):6.1f} ms max={max(times):6.1f} ms"
+            )
+    print(
+        f"accepted votes (POST 200)={len(accepted)}; reactions held at the end={sum(expected.values())}"
+    )
+    print(
+        f"counters in the database={sum(counters.values())}; reaction rows={sum(rows.values())}"
+    )
+    exact = counters == expected == rows
+    print("EXACT: counters == reactions the server accepted" if exact else "MISMATCH")
+    if not exact:
+        print(
+            "expected",
+            sorted(expected.items()),
+            "\ncounters",
+            sorted(counters.items()),
+            "\nrows",
+            sorted(rows.items()),
+        )
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
