@@ -61,7 +61,8 @@ class Lookup:
 
 def entry_key(*, host: str, path: str, query_string: str) -> str:
     params = [(k, v) for k, v in parse_qsl(query_string) if k in QUERY_PARAMS]
-    raw = f"{host.lower()}|{path}|{urlencode(sorted(params))}"
+    # The site's language is part of the key: changing it must not serve old pages.
+    raw = f"{settings.LANGUAGE_CODE}|{host.lower()}|{path}|{urlencode(sorted(params))}"
     digest = hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
     return ENTRY_PREFIX + digest
 
