@@ -90,24 +90,23 @@ def before_save(request: HttpRequest, article_id: int | None) -> None:
     if changes:
         data._mutable = False
         request.POST = data  # type: ignore[misc] - the form reads the normalised text
-    if hasattr(request, "session"):
-        request.session[session_key(article_id)] = [
-            c.as_dict() for c in changes[:MAX_KEPT_CHANGES]
-        ]
     request.trust_typography_changes = changes  # type: ignore[attr-defined]
 
 
 def after_save_message(request: HttpRequest, article: Any) -> None:
-    from django.contrib import messages
+    """Keep this save's changes for the preview page, and say how many there were."""
     from django.urls import reverse
+    from wagtail.admin import messages
 
     changes = getattr(request, "trust_typography_changes", None)
-    if not changes or not isinstance(article, ArticlePage):
+    if changes is None or not isinstance(article, ArticlePage):
         return
     if hasattr(request, "session"):
-        request.session[session_key(article.pk)] = request.session.pop(
-            session_key(None), None
-        ) or [c.as_dict() for c in changes[:MAX_KEPT_CHANGES]]
+        request.session[session_key(article.pk)] = [
+            c.as_dict() for c in changes[:MAX_KEPT_CHANGES]
+        ]
+    if not changes:
+        return
     messages.info(
         request,
         _(
@@ -116,18 +115,12 @@ def after_save_message(request: HttpRequest, article: Any) -> None:
         )
         % {"count": len(changes)},
         buttons=[
-            messages_button(
+            messages.button(
                 reverse("trust_typography", args=[article.pk]),
                 _("Voir les changements"),
             )
         ],
     )
-
-
-def messages_button(url: str, label: str) -> Any:
-    from wagtail.admin import messages as wagtail_messages
-
-    return wagtail_messages.button(url, label)
 
 
 def article_preview(article: ArticlePage, *, skipped: set[str]) -> list[dict[str, Any]]:
