@@ -5,6 +5,7 @@ the site itself, and carries the RFC 8058 one-click unsubscribe headers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -139,42 +140,54 @@ def edition_render(edition: Edition) -> RenderedEdition:
         list_id=newsletter_list.pk,
         list_slug=newsletter_list.slug,
         subject=header_text(edition.subject),
-        text=_render("newsletter/email/edition.txt", context),
-        html=_render("newsletter/email/edition.html", context),
+        text=short_lines(_render("newsletter/email/edition.txt", context)),
+        html=short_lines(_render("newsletter/email/edition.html", context)),
     )
+
+
+def short_lines(body: str, *, limit: int = 500) -> str:
+    """Break lines longer than `limit` at a space: with every line short (even
+    once a link is filled in), the body goes as 8-bit text and stays well under
+    SMTP's 998-character limit; a newline is a space in HTML and in reflowed text."""
+    out = []
+    for line in body.split("\n"):
+        while len(line) > limit and " " in line[1:limit]:
+            cut = line.rindex(" ", 1, limit)
+            out.append(line[:cut])
+            line = line[cut + 1 :]
+        out.append(line)
+    return "\n".join(out)
+
+
+@lru_cache(maxsize=8)
+def _link_prefix(name: str) -> str:
+    """The site URL of a token view up to its token (reversed once per process:
+    100,000 reverse() calls would show in a send)."""
+    return site_url(reverse(name, args=["TOKEN"])).removesuffix("TOKEN/")
 
 
 def personal_links(
     subscriber: Subscriber, *, list_id: int | None, edition_id: int | None
 ) -> tuple[str, str]:
-    preferences = site_url(
-        reverse("newsletter:preferences", args=[tokens.preferences_token(subscriber)])
+    preferences = _link_prefix("newsletter:preferences") + (
+        tokens.preferences_token(subscriber) + "/"
     )
-    unsubscribe = site_url(
-        reverse(
-            "newsletter:unsubscribe",
-            args=[
-                tokens.unsubscribe_token(
-                    subscriber, list_id=list_id, edition_id=edition_id
-                )
-            ],
-        )
+    unsubscribe = _link_prefix("newsletter:unsubscribe") + (
+        tokens.unsubscribe_token(subscriber, list_id=list_id, edition_id=edition_id)
+        + "/"
     )
     return preferences, unsubscribe
 
 
-def edition_message(
+def _edition_email(
     rendered: RenderedEdition,
     *,
-    subscriber: Subscriber,
     to: str,
-    delivery_id: int,
+    message_id: str,
+    preferences: str,
+    unsubscribe: str,
     connection: Any = None,
 ) -> EmailMultiAlternatives:
-    preferences, unsubscribe = personal_links(
-        subscriber, list_id=rendered.list_id, edition_id=rendered.edition_id
-    )
-
     def fill(body: str) -> str:
         return body.replace(PREFERENCES_SLOT, preferences).replace(
             UNSUBSCRIBE_SLOT, unsubscribe
@@ -188,14 +201,34 @@ def edition_message(
         connection=connection,
         headers={
             **one_click_unsubscribe_headers(unsubscribe),
-            "Message-ID": message_id(
-                edition_id=rendered.edition_id, delivery_id=delivery_id
-            ),
+            "Message-ID": message_id,
             "List-Id": f"<{rendered.list_slug}.{mail_domain()}>",
             "Precedence": "bulk",
         },
     )
     message.attach_alternative(fill(rendered.html), "text/html")
+    return message
+
+
+def edition_message(
+    rendered: RenderedEdition,
+    *,
+    subscriber: Subscriber,
+    to: str,
+    delivery_id: int,
+    connection: Any = None,
+) -> EmailMultiAlternatives:
+    preferences, unsubscribe = personal_links(
+        subscriber, list_id=rendered.list_id, edition_id=rendered.edition_id
+    )
+    message = _edition_email(
+        rendered,
+        to=to,
+        message_id=message_id(edition_id=rendered.edition_id, delivery_id=delivery_id),
+        preferences=preferences,
+        unsubscribe=unsubscribe,
+        connection=connection,
+    )
     # Providers (django-anymail) echo this back in their webhooks, which ties a
     # bounce or a complaint to its delivery; the SMTP backend ignores it.
     message.metadata = {  # type: ignore[attr-defined]
@@ -203,3 +236,50 @@ def edition_message(
         "edition_id": str(rendered.edition_id),
     }
     return message
+
+
+# The SMTP fast path: the same message, serialised once per batch with slots, then
+# filled per recipient (serialising a MIME message costs more than sending it).
+TO_SLOT = "recipient@slot.manchette.invalid"
+MESSAGE_ID_SLOT = "<message-id@slot.manchette.invalid>"
+
+
+def edition_wire_template(rendered: RenderedEdition) -> bytes | None:
+    """The edition as bytes on the wire with every personal part as a slot, or
+    None when a slot did not survive encoding (then each message is built)."""
+    message = _edition_email(
+        rendered,
+        to=TO_SLOT,
+        message_id=MESSAGE_ID_SLOT,
+        preferences=PREFERENCES_SLOT,
+        unsubscribe=UNSUBSCRIBE_SLOT,
+    )
+    raw = message.message().as_bytes(linesep="\r\n")
+    slots = (TO_SLOT, MESSAGE_ID_SLOT, PREFERENCES_SLOT, UNSUBSCRIBE_SLOT)
+    if any(slot.encode() not in raw for slot in slots):
+        return None
+    return raw
+
+
+def edition_wire_fill(
+    template: bytes,
+    rendered: RenderedEdition,
+    *,
+    subscriber: Subscriber,
+    to: str,
+    delivery_id: int,
+) -> bytes:
+    preferences, unsubscribe = personal_links(
+        subscriber, list_id=rendered.list_id, edition_id=rendered.edition_id
+    )
+    return (
+        template.replace(TO_SLOT.encode(), to.encode())
+        .replace(
+            MESSAGE_ID_SLOT.encode(),
+            message_id(
+                edition_id=rendered.edition_id, delivery_id=delivery_id
+            ).encode(),
+        )
+        .replace(PREFERENCES_SLOT.encode(), preferences.encode())
+        .replace(UNSUBSCRIBE_SLOT.encode(), unsubscribe.encode())
+    )

@@ -25,10 +25,12 @@ import smtplib
 import socket
 import time
 import uuid
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
 from django.core.mail import get_connection
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F, Q, Subquery
@@ -242,9 +244,15 @@ def edition_send_run(*, edition_id: int, worker_id: str) -> int:
     """One worker's loop: claim, send, mark, until nothing is left, the edition is
     paused, or only retries not yet due remain (the watchdog comes back for
     those). Returns how many messages this worker sent."""
-    from manchette.newsletter.emails import edition_message, edition_render
+    from manchette.newsletter.emails import (
+        edition_message,
+        edition_render,
+        edition_wire_fill,
+        edition_wire_template,
+    )
 
     throttle = _Throttle(conf.send_rate() / conf.send_concurrency())
+    from_address = conf.from_email()
     rendered = None
     sent = 0
     try:
@@ -258,12 +266,18 @@ def edition_send_run(*, edition_id: int, worker_id: str) -> int:
                 break
             if rendered is None:
                 rendered = edition_render(Edition.objects.get(pk=edition_id))
+            smtp = get_connection()
+            wire = (
+                edition_wire_template(rendered)
+                if isinstance(smtp, SMTPBackend)
+                else None
+            )
             suppressed = set(
                 Suppression.objects.filter(
                     email__in=[d.email for d in batch]
                 ).values_list("email", flat=True)
             )
-            smtp = get_connection()
+            smtp.open()  # one connection for the whole batch
             try:
                 for position, delivery in enumerate(batch):
                     if position and position % PAUSE_CHECK_EVERY == 0:
@@ -278,20 +292,37 @@ def edition_send_run(*, edition_id: int, worker_id: str) -> int:
                     ):
                         _mark(delivery, worker_id, status=DeliveryStatus.SKIPPED)
                         continue
-                    message = edition_message(
-                        rendered,
-                        subscriber=subscriber,
-                        to=delivery.email,
-                        delivery_id=delivery.pk,
-                        connection=smtp,
-                    )
                     throttle.wait()
                     try:
-                        smtp.send_messages([message])
+                        if wire is not None and delivery.email.isascii():
+                            smtp.connection.sendmail(
+                                from_address,
+                                [delivery.email],
+                                edition_wire_fill(
+                                    wire,
+                                    rendered,
+                                    subscriber=subscriber,
+                                    to=delivery.email,
+                                    delivery_id=delivery.pk,
+                                ),
+                            )
+                        else:
+                            smtp.send_messages(
+                                [
+                                    edition_message(
+                                        rendered,
+                                        subscriber=subscriber,
+                                        to=delivery.email,
+                                        delivery_id=delivery.pk,
+                                        connection=smtp,
+                                    )
+                                ]
+                            )
                     except Exception as exc:
                         _failure_record(delivery, worker_id, exc)
                         if not isinstance(exc, smtplib.SMTPResponseException):
-                            smtp.close()  # the connection may be gone: reopen
+                            smtp.close()  # the connection may be gone: a new one
+                            smtp.open()
                         continue
                     _mark(
                         delivery,
@@ -341,6 +372,8 @@ def edition_resume(*, edition: Edition) -> None:
 def send_watchdog(*, stale_after: timedelta | None = None) -> None:
     """Periodic job: start what is scheduled, give the claims of dead workers back,
     and queue workers for editions that are sending with nobody on them."""
+    from manchette.newsletter.tasks import edition_send_task
+
     now = timezone.now()
     stale_after = (
         timedelta(seconds=conf.lease_seconds()) if stale_after is None else stale_after
@@ -350,7 +383,9 @@ def send_watchdog(*, stale_after: timedelta | None = None) -> None:
         status=EditionStatus.SCHEDULED, scheduled_at__lte=now
     ):
         edition_send_start(edition=edition)
-    SendWorker.objects.filter(heartbeat_at__lt=cutoff).delete()
+    dead = SendWorker.objects.filter(heartbeat_at__lt=cutoff)
+    replacements = Counter(dead.values_list("edition_id", flat=True))
+    dead.delete()
     alive = SendWorker.objects.values("worker_id")
     released = (
         Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=cutoff)
@@ -364,6 +399,12 @@ def send_watchdog(*, stale_after: timedelta | None = None) -> None:
     )
     if released:
         logger.warning("newsletter: %s claims of dead workers released", released)
+    # A dead worker is replaced, even while others still send the same edition.
+    for edition_id, count in replacements.items():
+        if Edition.objects.filter(pk=edition_id, status=EditionStatus.SENDING).exists():
+            Edition.objects.filter(pk=edition_id).update(workers_requested_at=now)
+            for _ in range(count):
+                edition_send_task.enqueue(edition_id)
     for edition in Edition.objects.filter(status=EditionStatus.SENDING).filter(
         Q(workers_requested_at__isnull=True) | Q(workers_requested_at__lt=cutoff)
     ):

@@ -177,7 +177,7 @@ def test_send_start_queues_tasks_in_the_database_backend(settings, committed):
     make_subscriber(lists=[default_list()])
     edition = make_edition()
     committed(services.edition_send_start, edition=edition)
-    task = DBTaskResult.objects.get()
+    [task] = DBTaskResult.objects.filter(task_path__startswith="manchette.newsletter")
     assert task.task_path.endswith("edition_prepare_task")
     assert task.args_kwargs["args"] == [edition.pk]
     assert not Delivery.objects.exists()  # a worker will do it
