@@ -128,7 +128,7 @@ def main() -> None:
         ]
         workers = [
             subprocess.Popen(argv, env=env, cwd=BASE_DIR) for _ in range(args.workers)
-        ]  # noqa: S603
+        ]
         time.sleep(1)
         services.edition_send_start(edition=edition)  # queues the work; returns at once
         t0 = time.monotonic()
@@ -161,7 +161,7 @@ def main() -> None:
                         f"SIGKILL worker pid {workers[0].pid} at sent={count}",
                         flush=True,
                     )
-                    workers[0] = subprocess.Popen(argv, env=env, cwd=BASE_DIR)  # noqa: S603
+                    workers[0] = subprocess.Popen(argv, env=env, cwd=BASE_DIR)
                     restarted = True
                 if killed:  # what the scheduler does every 30 s, here every second
                     services.send_watchdog(stale_after=timedelta(seconds=5))
