@@ -282,7 +282,13 @@ def comment_vote(request: HttpRequest, comment_id: int) -> HttpResponse:
         return _message_page(request, comment, refused.message, status=refused.status)
     if _wants_json(request):
         response: HttpResponse = JsonResponse(
-            {"id": comment.pk, "score": comment.score, "vote": value}
+            {
+                "id": comment.pk,
+                "score": comment.score,
+                "upvotes": comment.upvotes,
+                "downvotes": comment.downvotes,
+                "vote": value,
+            }
         )
     else:
         response = redirect(f"{comment.article.url}#commentaire-{comment.pk}")

@@ -1,1 +1,175 @@
-// discussions: progressive enhancement; the page works without it.
+// discussions: progressive enhancement; every action also works as a plain form.
+// Adds what the shared, cached article page cannot carry: a fresh form key, the
+// length counter, my own controls and votes, inline votes, replies and "load more",
+// and the "N nouveaux commentaires — afficher" notice (live channel, else polling).
+(function () {
+  "use strict";
+  var section = document.querySelector("[data-discussion]");
+  if (!section) return;
+  var articleId = section.getAttribute("data-discussion");
+  var shownCount = Number(section.getAttribute("data-count")) || 0;
+  var maxLength = Number(section.getAttribute("data-max-length")) || 5000;
+  var list = section.querySelector("[data-comments]");
+
+  function nonce() {
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function enhanceForm(form) {
+    var key = form.querySelector("[data-nonce]");
+    if (key && !key.value) key.value = nonce();
+    var text = form.querySelector("textarea[name=texte]");
+    var counter = form.querySelector("[data-counter]");
+    if (text && counter) {
+      counter.setAttribute("aria-live", "polite");
+      var update = function () {
+        var left = maxLength - Array.from(text.value).length;
+        counter.textContent = left + "\u202fcaractères restants";
+      };
+      text.addEventListener("input", update);
+      update();
+    }
+  }
+  Array.prototype.forEach.call(section.querySelectorAll("[data-comment-form]"), enhanceForm);
+
+  function fragmentUrl(href) {
+    var url = new URL(href, window.location.href);
+    url.searchParams.set("fragment", "1");
+    url.hash = "";
+    return url.toString();
+  }
+
+  function fetchFragment(href) {
+    return fetch(fragmentUrl(href), { credentials: "same-origin" })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        var holder = document.createElement("div");
+        holder.innerHTML = html;  // our own server's HTML, sanitised at write time
+        return holder;
+      });
+  }
+
+  function personalise() {
+    var ids = Array.prototype.map.call(section.querySelectorAll("[data-comment]"), function (el) {
+      return "id=" + el.getAttribute("data-comment");
+    });
+    fetch(section.getAttribute("data-me-url") + "?" + ids.slice(0, 200).join("&"), { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) { return response.json(); })
+      .then(function (me) {
+        if (!me.known) return;
+        Object.keys(me.editable).forEach(function (id) {
+          var own = section.querySelector("#commentaire-" + id + " [data-own-controls]");
+          if (own) own.hidden = false;
+        });
+        Object.keys(me.votes).forEach(function (id) {
+          var button = section.querySelector("#commentaire-" + id + " [data-vote='" + me.votes[id] + "']");
+          if (button) button.setAttribute("aria-pressed", "true");
+        });
+        Array.prototype.forEach.call(section.querySelectorAll("input[name=nom]"), function (input) {
+          if (!input.value && me.name) input.value = me.name;
+        });
+      })
+      .catch(function () {});
+  }
+  personalise();
+
+  section.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList.contains("comment__vote")) return;
+    event.preventDefault();
+    var button = event.submitter || form.querySelector("button");
+    var body = new URLSearchParams();
+    var already = button.getAttribute("aria-pressed") === "true";
+    body.set("valeur", already ? "0" : button.value);
+    fetch(form.action, { method: "POST", body: body, credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.json(); })
+      .then(function (result) {
+        if (result.error) return;
+        Array.prototype.forEach.call(form.querySelectorAll("button"), function (b) { b.removeAttribute("aria-pressed"); });
+        if (!already) button.setAttribute("aria-pressed", "true");
+        var up = form.querySelector("[data-upvotes]");
+        var down = form.querySelector("[data-downvotes]");
+        if (up) up.textContent = result.upvotes;
+        if (down) down.textContent = result.downvotes;
+      })
+      .catch(function () { form.submit(); });
+  });
+
+  section.addEventListener("click", function (event) {
+    var more = event.target.closest("[data-load-more]");
+    if (more) {
+      event.preventDefault();
+      fetchFragment(more.href).then(function (holder) {
+        var items = holder.querySelectorAll("[data-comments] > li");
+        Array.prototype.forEach.call(items, function (item) { list.appendChild(item); });
+        var next = holder.querySelector("[data-load-more]");
+        if (next) more.href = next.href; else more.parentNode.remove();
+        personalise();
+      });
+      return;
+    }
+    var reply = event.target.closest("[data-reply]");
+    if (reply) {
+      var main = section.querySelector("#discussion-form");
+      if (!main) return;
+      event.preventDefault();
+      var item = reply.closest("[data-comment]");
+      var existing = item.querySelector(":scope > .discussion__form");
+      if (existing) { existing.querySelector("textarea").focus(); return; }
+      var form = main.cloneNode(true);
+      form.id = "reponse-" + reply.getAttribute("data-reply");
+      Array.prototype.forEach.call(form.querySelectorAll("[id]"), function (el) { el.id = form.id + "-" + el.id; });
+      Array.prototype.forEach.call(form.querySelectorAll("label[for]"), function (el) { el.htmlFor = form.id + "-" + el.htmlFor; });
+      var title = form.querySelector("h3");
+      if (title) title.textContent = "Répondre à " + reply.getAttribute("data-reply-name");
+      var parent = document.createElement("input");
+      parent.type = "hidden"; parent.name = "parent"; parent.value = reply.getAttribute("data-reply");
+      form.appendChild(parent);
+      form.querySelector("textarea").value = "";
+      form.querySelector("[data-nonce]").value = "";
+      item.querySelector("article").after(form);
+      enhanceForm(form);
+      form.querySelector("textarea").focus();
+    }
+  });
+
+  // New comments: "N nouveaux commentaires — afficher", without reloading.
+  var notice = section.querySelector("[data-live-notice]");
+  var show = section.querySelector("[data-live-show]");
+  function announce(count) {
+    var fresh = count - shownCount;
+    if (fresh <= 0 || !notice) return;
+    show.textContent = fresh + (fresh > 1 ? " nouveaux commentaires" : " nouveau commentaire") + " — afficher";
+    notice.hidden = false;
+    notice.setAttribute("data-count", count);
+  }
+  if (show) {
+    show.addEventListener("click", function () {
+      fetchFragment(window.location.pathname.indexOf("/commentaires/") === 0 ? window.location.href : "/commentaires/" + articleId + "/").then(function (holder) {
+        var fresh = holder.querySelector("[data-comments]");
+        if (fresh && list) list.replaceWith(fresh);
+        else if (fresh) section.appendChild(fresh);
+        list = fresh;
+        shownCount = Number(notice.getAttribute("data-count")) || shownCount;
+        notice.hidden = true;
+        personalise();
+      });
+    });
+  }
+  if (window.ManchetteLive) {
+    window.ManchetteLive.subscribe("article:" + articleId + ":comments", function (envelope) {
+      announce(Number(envelope.data && envelope.data.count) || 0);
+    });
+  }
+  var countUrl = section.getAttribute("data-count-url");
+  function poll() {
+    fetch(countUrl, { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) { return response.json(); })
+      .then(function (data) { announce(data.count); })
+      .catch(function () {})
+      .then(function () { setTimeout(poll, window.ManchetteLive ? 60000 : 15000); });
+  }
+  setTimeout(poll, 15000);
+})();
