@@ -575,7 +575,7 @@ class WordPressImport:
                 with transaction.atomic():
                     self._attachment(attachment)
             except Exception as error:  # one bad file must not stop the import
-                logger.exception("attachment %s", attachment.id)
+                logger.debug("attachment %s", attachment.id, exc_info=True)
                 self.report.skip(
                     "image", f"média {attachment.id} « {attachment.title} »", str(error)
                 )
@@ -758,7 +758,7 @@ class WordPressImport:
                     return self._post(item, title, what)
                 return self._static_page(item, title, what)
         except Exception as error:  # reported and skipped; the transaction left nothing
-            logger.exception("item %s", item.id)
+            logger.debug("item %s", item.id, exc_info=True)
             self.report.skip(kind, what, f"erreur : {error}")
             return None
 
@@ -1012,7 +1012,10 @@ class WordPressImport:
         if status == "future" and published is not None and published <= now:
             status = "publish"  # its time has come: WordPress would have published it
         page.go_live_at = published if status == "future" else None
-        page.save()
+        if status not in ("publish", "future") or page.live:
+            # Publishing saves the page (and its authors and topics) from the revision;
+            # a draft keeps them on the page itself.
+            page.save()
         revision = page.save_revision(log_action=False)
         if status in ("publish", "future"):
             revision.publish(log_action=False)
@@ -1203,7 +1206,7 @@ class WordPressImport:
                     with transaction.atomic():
                         self._comment(comment, page, known, ids)
                 except Exception as error:
-                    logger.exception("comment %s", comment.id)
+                    logger.debug("comment %s", comment.id, exc_info=True)
                     self.report.skip(
                         "comment",
                         f"commentaire {comment.id} de « {comment.author} »",
