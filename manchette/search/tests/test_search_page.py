@@ -105,24 +105,26 @@ def test_results_are_paginated_and_the_next_page_keeps_the_query(client, site_tr
     assert len(_result_titles(second.content.decode())) == 3
 
 
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"q": "x" * 20_000},
-        {"q": "Arménie\x00"},
-        {"q": "Arménie", "du": "2020-13-45", "au": "hier"},
-        {"q": "Arménie", "du": "9999-99-99"},
-        {"q": "Arménie", "rubrique": "inconnue"},
-        {"q": "Arménie", "page": "abc"},
-        {"q": "Arménie", "page": "99999"},
-        {"q": "%%%' OR 1=1 --"},
-        {"q": "\u202e" * 300},
-        {"q": ["Arménie", "paix"], "rubrique": ["culture", "sport"]},
-    ],
-)
-def test_odd_or_hostile_input_gives_a_normal_page(client, articles, params):
-    html = _search(client, **params)
-    assert "<h1>Recherche</h1>" in html
+ODD_INPUTS = [
+    {"q": "x" * 20_000},
+    {"q": "Arménie\x00"},
+    {"q": "Arménie", "du": "2020-13-45", "au": "hier"},
+    {"q": "Arménie", "du": "9999-99-99"},
+    {"q": "Arménie", "rubrique": "inconnue"},
+    {"q": "Arménie", "page": "abc"},
+    {"q": "Arménie", "page": "99999"},
+    {"q": "%%%' OR 1=1 --"},
+    {"q": "\u202e" * 300},
+    {"q": ["Arménie", "paix"], "rubrique": ["culture", "sport"]},
+]
+
+
+def test_odd_or_hostile_input_gives_a_normal_page(client, articles):
+    # One site for all the inputs: building it is what costs.
+    for params in ODD_INPUTS:
+        response = client.get("/recherche/", params)
+        assert response.status_code == 200, params
+        assert "<h1>Recherche</h1>" in response.content.decode(), params
 
 
 def test_hostile_words_are_shown_inert(client, articles):
