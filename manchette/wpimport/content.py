@@ -428,7 +428,7 @@ class BodyConverter:
             self._add("embed", url)
 
     def _figure(self, figure: Tag) -> None:
-        classes = figure.get_attribute_list("class") or []
+        classes: list[str] = [str(c) for c in figure.get_attribute_list("class") or []]
         if "wp-block-embed" in classes or any(
             c.startswith("wp-block-embed") for c in classes
         ):

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -251,13 +252,13 @@ class _Reader:
                     stream, events=("start-ns", "start", "end")
                 ):
                     if event == "start-ns":
-                        prefix, uri = payload  # type: ignore[misc]
+                        prefix, uri = cast(tuple[str, str], payload)
                         if WP_NS.match(uri) and not self.wp:
                             self.wp = uri
                         elif prefix == "excerpt":
                             self.excerpt = uri
                         continue
-                    element: ET.Element = payload  # type: ignore[assignment]
+                    element = payload
                     if event == "start":
                         depth += 1
                         if not seen_root:
