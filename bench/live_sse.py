@@ -186,6 +186,10 @@ def main() -> None:
         or f"sqlite:///{workdir / 'bench.sqlite3'}",
         "MANCHETTE_LIVE_MAX_CONNECTIONS_PER_IP": str(args.readers + 100),
         "MANCHETTE_PAGE_CACHE": "0",
+        # granian admits backlog/workers requests per worker at once by default
+        # (1024 with `make run`): each open stream holds one.
+        "GRANIAN_BACKPRESSURE": os.environ.get("GRANIAN_BACKPRESSURE")
+        or str(args.readers + 100),
     }
     os.environ.update(env)
     subprocess.run(

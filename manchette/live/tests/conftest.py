@@ -27,8 +27,15 @@ def asgi_server(transactional_db) -> Iterator[str]:
     import uvicorn
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
+    from django.db import connections
+
     from config.asgi import application
 
+    # Each request's connection closes when it ends (as the test database must be
+    # dropped at the end of the session, with no server thread holding it).
+    settings_dict = connections["default"].settings_dict
+    conn_max_age = settings_dict.get("CONN_MAX_AGE", 0)
+    settings_dict["CONN_MAX_AGE"] = 0
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -50,3 +57,4 @@ def asgi_server(transactional_db) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(15)
+    settings_dict["CONN_MAX_AGE"] = conn_max_age
