@@ -26,7 +26,6 @@ def _free_port() -> int:
 def asgi_server(transactional_db) -> Iterator[str]:
     import uvicorn
     from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-
     from django.db import connections
 
     from config.asgi import application
