@@ -41,6 +41,9 @@ def page_server_argv(*, host: str, port: int, workers: int) -> list[str]:
         str(workers),
         "--backlog",
         "2048",
+        # Each open event stream holds one request slot: allow thousands per worker.
+        "--backpressure",
+        os.environ.get("GRANIAN_BACKPRESSURE", "10000"),
         "--static-path-route",
         "/static",
         "--static-path-mount",
