@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponseBase, HttpResponseForbidden
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -62,13 +62,13 @@ def same_origin(request: HttpRequest) -> bool:
     return host == request.get_host() or origin in settings.CSRF_TRUSTED_ORIGINS
 
 
-def reader_post(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def reader_post(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """For forms embedded in whole-page-cached pages, which cannot carry a per-reader
     CSRF token: the request must come from our own origin instead (docs/decisions.md)."""
 
     @csrf_exempt
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method == "POST" and not same_origin(request):
             return HttpResponseForbidden(
                 _("Requête refusée : elle ne vient pas de ce site.")
