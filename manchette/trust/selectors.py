@@ -8,7 +8,6 @@ from typing import Any
 
 from django.core import signing
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from manchette.newsroom.models import ArticlePage
@@ -70,18 +69,17 @@ def legal_identity_missing() -> list[str]:
 
 
 def partner_link_from_token(*, token: str) -> PartnerLink | None:
-    """The link a token names, while it is valid (signed by us, not revoked, not
-    expired); None otherwise."""
+    """The link a token names if we signed it and nobody revoked it (expired or not:
+    the caller decides, since an expired link still leads to the published article)."""
     try:
         pk = signing.loads(token, salt=PARTNER_LINK_SALT)
     except signing.BadSignature:
         return None
-    link = (
+    return (
         PartnerLink.objects.select_related("article")
-        .filter(pk=pk, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .filter(pk=pk, revoked_at__isnull=True)
         .first()
     )
-    return link
 
 
 # What a reader's browser keeps ----------------------------------------------------------------

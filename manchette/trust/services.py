@@ -43,17 +43,13 @@ DUPLICATE_REPORT_SECONDS = 3600
 
 
 def article_readers_refresh(*, article: ArticlePage) -> None:
-    """After commit, every cached page that shows this article's corrections or
-    replies: the article, la Une (JSON-LD dates), sitemaps, the corrections page."""
-    urls = [article.get_url() or "", "/", *CORRECTIONS_URLS]
-
-    def refresh() -> None:
-        tags_invalidate(
-            [f"page:{article.pk}", "list:home", "sitemaps", CORRECTIONS_TAG]
-        )
-
-    transaction.on_commit(refresh)
-    frontend_purge(urls=urls)
+    """Every cached page that shows this article's corrections or replies: the
+    article, la Une (JSON-LD dates), sitemaps, the corrections page. Now, and again
+    after commit: a page rendered in between from the old rows must not stay."""
+    tags = [f"page:{article.pk}", "list:home", "sitemaps", CORRECTIONS_TAG]
+    tags_invalidate(tags)
+    transaction.on_commit(lambda: tags_invalidate(tags))
+    frontend_purge(urls=[article.get_url() or "", "/", *CORRECTIONS_URLS])
 
 
 def _send(*, to: str, subject: str, text: str) -> None:

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -242,14 +243,13 @@ def embargo_preview(request: HttpRequest, token: str) -> HttpResponse:
     """A partner reads the latest revision of an article under embargo: never
     cached, never indexed. Once the article is public, the link leads to it."""
     link = selectors.partner_link_from_token(token=token)
-    if link is None:
+    if link is not None and link.article.live:
+        return redirect(link.article.get_url(request) or "/")
+    if link is None or link.expires_at <= timezone.now():
         response = render(request, "trust/embargo_invalid.html", status=404)
     else:
-        article = link.article
-        if article.live:
-            return redirect(article.get_url(request) or "/")
         services.partner_link_opened(link=link)
-        draft = article.get_latest_revision_as_object()
+        draft = link.article.get_latest_revision_as_object()
         context = draft.get_context(request)
         context["embargo_link"] = link
         response = TemplateResponse(request, draft.get_template(request), context)
