@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from pytest_django.live_server_helper import LiveServer
+from wagtail.models import Page
 
 from manchette.newsroom.management.commands.load_demo import SEED_FILE
 from manchette.newsroom.models import ArticlePage
@@ -60,6 +61,10 @@ SECTION_NAV = [
 @pytest.fixture(scope="module")
 def demo_server(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
     with django_db_blocker.unblock():
+        assert Page.get_first_root_node() is not None, (
+            "a transactional test without serialized rollback emptied the database "
+            "before this module; pytest-django runs `db` tests like these first"
+        )
         migrated_state = connection.creation.serialize_db_to_string()
         call_command("load_demo", stdout=io.StringIO())
         server = LiveServer("localhost")
