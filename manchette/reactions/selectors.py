@@ -214,10 +214,13 @@ def most_reactive_scores(
 def most_commented_scores(
     *, since: datetime, section: SectionPage | None = None, limit: int = RANKING_SIZE
 ) -> list[tuple[int, int]] | None:
-    """The discussions app's figures when it offers them; None until then.
+    """(article id, comments published since) for the most commented live articles,
+    from the discussions app when it offers them; None until then (PENDING: it has
+    per-article totals, not counts over a period).
 
     Discussions sits in the same layer as reactions, so this is the one place that
-    looks for it, and by name only (no import at module load)."""
+    looks for it, by name only (no import at module load). Expected signature:
+    ``article_ids_most_commented(*, since, section=None, limit) -> [(id, count)]``."""
     try:
         from manchette.discussions import selectors as discussions
     except ImportError:

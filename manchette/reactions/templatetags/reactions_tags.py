@@ -81,4 +81,6 @@ def reactions_rankings(context: template.Context) -> dict[str, Any]:
     _tag(context, RANKINGS_TAG)
     request = context.get("request")
     rankings = rankings_for_page(page=context.get("page"), request=request)
-    return {"rankings": [r for r in rankings if r.periods or r.pending]}
+    # PENDING: « Les plus commentés » waits for the discussions app's windowed counts
+    # (selectors.most_commented_scores); until then readers see only « Les plus réactifs ».
+    return {"rankings": [r for r in rankings if r.periods]}

@@ -188,8 +188,17 @@ def test_share_links_and_screenshots_at_phone_and_desktop_widths(
             native = page.evaluate("typeof navigator.share === 'function'")
             assert top.get_by_role("button", name="Partager…").is_visible() == native
             page.screenshot(path=SCREENSHOTS / f"reactions-{width}-article.png")
+            with page.expect_response(re.compile(r"/reactions/\d+/$")):
+                page.get_by_role("button", name="Utile", exact=True).click()
             page.locator(".share--bottom").scroll_into_view_if_needed()
             page.screenshot(path=SCREENSHOTS / f"reactions-{width}-end.png")
+            tab.open("/")  # « Les plus réactifs » now lists the seed article
+            rankings = page.locator(".rankings")
+            assert (
+                rankings.get_by_role("link", name=re.compile("Azerbaïdjan")).count()
+                >= 1
+            )
+            rankings.screenshot(path=SCREENSHOTS / f"reactions-{width}-rankings.png")
 
 
 def test_mastodon_instance_is_typed_once_and_remembered(browser, newsroom_demo_server):
