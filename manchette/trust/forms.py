@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from manchette.trust.models import CorrectionKind
 
 
-def _required(message: str) -> dict[str, str]:
+def _required(message: Any) -> dict[str, Any]:
     return {"required": message}
 
 

@@ -89,7 +89,8 @@ def before_save(request: HttpRequest, article_id: int | None) -> None:
     data, changes = normalise_post(request.POST, skipped=_skipped(article_id))
     if changes:
         data._mutable = False
-        request.POST = data  # type: ignore[misc] - the form reads the normalised text
+        # The form reads the normalised text.
+        request.POST = data  # type: ignore[assignment]
     request.trust_typography_changes = changes  # type: ignore[attr-defined]
 
 

@@ -38,7 +38,7 @@ class CorrectionCreateView(generic.CreateView):
             kind=form.cleaned_data["kind"],
             text=form.cleaned_data["text"],
             made_at=form.cleaned_data.get("made_at"),
-            author=self.request.user,  # type: ignore[arg-type]
+            author=admin_views.editor_of(self.request),
         )
 
 
@@ -218,7 +218,7 @@ class PartnerLinkCreateView(generic.CreateView):
             article=data["article"],
             partner=data["partner"],
             expires_at=data["expires_at"],
-            user=self.request.user,  # type: ignore[arg-type]
+            user=admin_views.editor_of(self.request),
         )
 
 
