@@ -103,6 +103,9 @@ def highlight(text: str, terms: list[str], *, width: int = 220) -> SafeString:
         (i for i in (folded.find(t) for t in folded_terms) if i >= 0), default=0
     )
     start = max(0, first - width // 3)
+    if start > 0:  # begin the extract at a word, not inside one
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < first else start
     end = min(len(text), start + width)
     spans: list[tuple[int, int]] = []
     for term in folded_terms:

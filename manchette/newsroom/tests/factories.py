@@ -67,6 +67,7 @@ def make_article(
     **fields: Any,
 ) -> ArticlePage:
     n = next(_sequence)
+    fields.setdefault("live", publish)  # Wagtail pages are live unless told otherwise
     article = ArticlePage(
         title=title or f"Article numéro {n}",
         body=[
