@@ -10,6 +10,7 @@ from wagtail import hooks
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
 
 from manchette.newsroom.models import ArticlePage
 from manchette.reactions.charts import kind_colour, reactions_chart_svg
@@ -102,3 +103,20 @@ class ReactionsGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_reactions_admin() -> ViewSetGroup:
     return ReactionsGroup()
+
+
+@hooks.register("register_page_header_buttons")
+def article_reactions_button(
+    page: Any, user: Any, view_name: str, next_url: str | None = None
+) -> list[Button]:
+    """From an article in the admin (its "…" menu), straight to its reactions per day."""
+    if not isinstance(page.specific_deferred, ArticlePage):
+        return []
+    return [
+        Button(
+            _("Réactions des lecteurs"),
+            url=reverse("reactions_report:article", args=[page.pk]),
+            icon_name="pick",
+            priority=80,
+        )
+    ]

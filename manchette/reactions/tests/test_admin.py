@@ -35,6 +35,8 @@ def test_editors_see_each_articles_reactions_per_day_with_a_chart(
     assert html.count("<rect ") == 2  # today's Utile, and Triste two days ago
     assert "Utile : 2" in html and "Triste : 1" in html
     assert "3 réactions données ces 30 derniers jours" in html
+    edit = client.get(f"/admin/pages/{article.pk}/edit/").content.decode()
+    assert f"/admin/reactions/article/{article.pk}/" in edit
 
 
 def test_editors_edit_the_kinds_and_an_svg_icon_is_kept_inert(client, editor):
