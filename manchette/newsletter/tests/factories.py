@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from importlib import import_module
 from itertools import count
 
 from django.utils import timezone
@@ -16,8 +17,14 @@ _sequence = count(1)
 
 
 def default_list(kind: str = ListKind.DIGEST) -> NewsletterList:
-    """The lists the data migration created."""
-    return NewsletterList.objects.get(kind=kind)
+    """The lists the data migration created (created again after a transactional
+    test has emptied the database)."""
+    migration = import_module("manchette.newsletter.migrations.0002_default_lists")
+    fields = next(f for f in migration.DEFAULT_LISTS if f["kind"] == kind)
+    newsletter_list, _created = NewsletterList.objects.get_or_create(
+        slug=fields["slug"], defaults=fields
+    )
+    return newsletter_list
 
 
 def make_subscriber(
