@@ -61,8 +61,11 @@ def typo(value: Any) -> SafeString:
     if not (get_language() or "fr").startswith("fr"):
         return mark_safe(conditional_escape(value))  # noqa: S308
     html = str(conditional_escape(value))
-    parts = re.split(r"(<[^>]+>)", html)
-    spaced = "".join(p if p.startswith("<") else french_spacing(p) for p in parts)
+    # Tags and character references (&#x27;) are left whole: their ";" is not punctuation.
+    parts = re.split(r"(<[^>]+>|&#?\w+;)", html)
+    spaced = "".join(
+        p if p.startswith(("<", "&")) else french_spacing(p) for p in parts
+    )
     return mark_safe(spaced)  # noqa: S308 - escaped above; only spaces added
 
 
