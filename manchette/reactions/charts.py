@@ -38,7 +38,7 @@ def reactions_chart_svg(
     ]
     for i, day in enumerate(days):
         x = LEFT + i * slot + (slot - bar_w) / 2
-        y = TOP + plot_h
+        y: float = TOP + plot_h
         label = date_format(day.day, "j M")
         for k, count in enumerate(day.counts):
             if not count:

@@ -5,6 +5,7 @@ newsroom. Read at each use, so that tests can override them."""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from django.conf import settings
 
@@ -15,7 +16,7 @@ RANKING_SIZE = 5
 
 
 def _int(name: str, default: int) -> int:
-    value = getattr(settings, name, None)
+    value: Any = getattr(settings, name, None)
     if value is None:
         value = os.environ.get(f"MANCHETTE_{name}", default)
     return int(value)

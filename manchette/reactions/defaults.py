@@ -3,6 +3,8 @@ a newsroom then edits them in the admin). Each has an emoji (shown in the admin)
 an inline SVG drawn in the style of the site's icons, which readers see: an emoji
 depends on the reader's fonts, the SVG looks the same everywhere."""
 
+from typing import Any
+
 _OPEN = (
     '<svg viewBox="0 0 24 24" width="24" height="24" fill="none" stroke="currentColor" '
     'stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false">'
@@ -37,7 +39,7 @@ DEFAULT_KINDS = [
 ]
 
 
-def default_kinds_create(model: type) -> None:
+def default_kinds_create(model: Any) -> None:
     """With the real model or a migration's historical one."""
     for order, (slug, label, emoji) in enumerate(DEFAULT_KINDS):
         model.objects.get_or_create(
@@ -51,7 +53,7 @@ def default_kinds_create(model: type) -> None:
         )
 
 
-def default_icons_fill(model: type) -> None:
+def default_icons_fill(model: Any) -> None:
     """Give the default kinds their SVG icon, unless an editor chose one."""
     for slug, icon in ICONS.items():
         model.objects.filter(slug=slug, icon_svg="").update(icon_svg=icon)

@@ -38,15 +38,15 @@ def reader_from_request(request: HttpRequest, *, create: bool) -> Reader:
     if conf.READER_COOKIE not in request.COOKIES:
         if not create:
             return Reader(key=None)
-        token = secrets.token_urlsafe(24)
-        return Reader(key=_guest_key(token), new_token=token)
+        new_token = secrets.token_urlsafe(24)
+        return Reader(key=_guest_key(new_token), new_token=new_token)
     try:
         token = request.get_signed_cookie(
             conf.READER_COOKIE, salt=conf.READER_COOKIE_SALT
         )
     except signing.BadSignature:
         return Reader(key=None, tampered=True)
-    if not TOKEN_PATTERN.fullmatch(token):
+    if not token or not TOKEN_PATTERN.fullmatch(token):
         return Reader(key=None, tampered=True)
     return Reader(key=_guest_key(token))
 

@@ -25,11 +25,12 @@ ARTICLE_OPEN_CACHE_SECONDS = 60
 def reaction_kinds_active() -> list[ReactionKind]:
     """Read on every reaction and every etat.json: kept in the shared cache, and
     dropped there whenever an editor changes a kind (reactions.cache)."""
-    return cache.get_or_set(
+    kinds = cache.get_or_set(
         KINDS_CACHE_KEY,
         lambda: list(ReactionKind.objects.filter(active=True)),
         timeout=3600,
     )
+    return list(kinds or [])
 
 
 def article_reactions_open(*, article_id: int) -> bool | None:
