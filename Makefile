@@ -22,6 +22,7 @@ setup: install
 	MANCHETTE_DEMO_ALLOWED=1 $(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py load_demo
+	$(PY) manage.py load_trust_demo
 	$(PY) manage.py ensure_admin
 
 run: setup  ## http://127.0.0.1:8000 (make run PORT=8123 serves elsewhere)

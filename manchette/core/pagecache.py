@@ -18,7 +18,8 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from urllib.parse import parse_qsl, urlencode
@@ -160,8 +161,30 @@ def page_lookup(key: str) -> Lookup:
     return Lookup(page=page, fresh=fresh)
 
 
+_deferred = threading.local()
+
+
+@contextmanager
+def tags_invalidation_deferred() -> Iterator[None]:
+    """Within this block (a bulk import), invalidations are collected and made once,
+    at the end, instead of once per imported item."""
+    if getattr(_deferred, "tags", None) is not None:
+        yield
+        return
+    _deferred.tags = set()
+    try:
+        yield
+    finally:
+        collected, _deferred.tags = _deferred.tags, None
+        tags_invalidate(collected)
+
+
 def tags_invalidate(tags: Iterable[str]) -> None:
     """Make every cached page showing one of these tags stale, in every process."""
+    pending = getattr(_deferred, "tags", None)
+    if pending is not None:
+        pending.update(tags)
+        return
     versions = {TAG_PREFIX + tag: _new_version() for tag in set(tags)}
     if versions:
         cache.set_many(versions, timeout=None)  # tags first, then the generation

@@ -107,12 +107,21 @@ def reader_cookies() -> list[CookieUse]:
         CookieUse(
             reactions_conf.READER_COOKIE,
             _(
-                "Se souvenir de votre réaction à un article et de votre identité de "
-                "commentateur sans compte (un jeton aléatoire signé ; nous n’en gardons "
-                "qu’une empreinte). Déposé seulement quand vous réagissez ou commentez."
+                "Se souvenir de votre réaction à un article (un jeton aléatoire signé ; "
+                "nous n’en gardons qu’une empreinte). Déposé seulement quand vous réagissez."
             ),
-            _("%(months)s mois") % {"months": max(months, discussion_months)},
-            _("lecteurs qui réagissent ou commentent"),
+            _("%(months)s mois") % {"months": months},
+            _("lecteurs qui réagissent"),
+        ),
+        CookieUse(
+            discussions_conf.get("COOKIE_NAME"),
+            _(
+                "Vous reconnaître comme auteur de vos commentaires sans compte, pour les "
+                "modifier ou les supprimer (un jeton aléatoire signé). Déposé seulement "
+                "quand vous commentez."
+            ),
+            _("%(months)s mois") % {"months": discussion_months},
+            _("lecteurs qui commentent"),
         ),
         CookieUse(
             "manchette_consentement",

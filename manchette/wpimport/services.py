@@ -42,6 +42,7 @@ from wagtail.embeds.models import Embed
 from wagtail.images import get_image_model
 from wagtail.models import Page, PageViewRestriction, Site
 
+from manchette.core.pagecache import tags_invalidation_deferred
 from manchette.newsroom.models import (
     ArticlePage,
     Author,
@@ -1307,6 +1308,7 @@ def wordpress_import(
 ) -> ImportReport:
     """Import a WordPress export; raises WxrError or ImportRefused (French messages)
     before writing anything when the file or the folder cannot be used."""
-    return WordPressImport(
-        path=path, media_dir=media_dir, dry_run=dry_run, progress=progress
-    ).run()
+    with tags_invalidation_deferred():  # one cache invalidation, not one per comment
+        return WordPressImport(
+            path=path, media_dir=media_dir, dry_run=dry_run, progress=progress
+        ).run()

@@ -142,3 +142,12 @@ def test_concurrent_misses_wait_for_the_first_computation(client, site_tree):
 def test_the_cache_can_be_switched_off(client, site_tree):
     client.get("/")
     assert "X-Cache" not in client.get("/")
+
+
+def test_invalidations_in_a_bulk_operation_are_made_once_at_the_end(client, site_tree):
+    make_article(site_tree.sections["france"])
+    client.get("/")
+    with pagecache.tags_invalidation_deferred():
+        pagecache.tags_invalidate(["list:home"])
+        assert client.get("/")["X-Cache"] == "HIT"  # not yet
+    assert client.get("/")["X-Cache"] == "MISS"
