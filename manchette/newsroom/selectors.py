@@ -49,8 +49,8 @@ def sections_live(request: HttpRequest | None = None) -> list[SectionPage]:
     if cached is not None:
         return cached
     sections = list(SectionPage.objects.live().public().order_by("path"))
-    for section in sections:
-        section.href = section.get_url(request)  # one site lookup per request, not per link
+    for section in sections:  # one site lookup per request, not one per link
+        section.href = section.get_url(request)
     if request is not None:
         request._manchette_sections = sections  # type: ignore[attr-defined]
     return sections
