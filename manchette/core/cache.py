@@ -19,4 +19,4 @@ class FileCache(FileBasedCache):
 
     def _cull(self) -> None:
         if random.random() * self.cull_every < 1:  # noqa: S311 - not security related
-            super()._cull()
+            super()._cull()  # type: ignore[misc]

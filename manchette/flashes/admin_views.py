@@ -49,7 +49,7 @@ class QuickFlashForm(forms.Form):
         label=gettext_lazy("Alerte : envoyer aussi aux abonnés des alertes"),
         required=False,
     )
-    article = forms.ModelChoiceField(
+    article: forms.ModelChoiceField = forms.ModelChoiceField(
         label=gettext_lazy("Article lié"),
         queryset=None,
         required=False,

@@ -256,7 +256,12 @@ async def _stream(
     if after is not None:
         messages, truncated = await hub.replay(channels=channels, after=after)
         if truncated:
-            reset = {"id": None, "channel": None, "event": "reset", "data": {}}
+            reset: dict[str, Any] = {
+                "id": None,
+                "channel": None,
+                "event": "reset",
+                "data": {},
+            }
             opening += f"data: {json.dumps(reset)}\n\n".encode()
         opening += b"".join(m.sse for m in messages)
         replayed = {m.id for m in messages}

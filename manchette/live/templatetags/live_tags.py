@@ -24,7 +24,7 @@ def live_blog(context: Any, article: Any) -> dict[str, Any]:
     last_event_id = event_last_id()
     entries = list(live_entry_list(article=article))
     for entry in entries:
-        entry.summary = live_entry_summary(entry=entry)
+        entry.summary = live_entry_summary(entry=entry)  # type: ignore[attr-defined]
     if request is not None:
         # A linked flash's correction changes this page.
         page_cache_tags(
