@@ -23,8 +23,10 @@ DEFAULTS: dict[str, Any] = {
     "RATE_IP": (5, 60),
     "RATE_EMAIL": (5, 60),
     "RATE_ARTICLE": (60, 60),
+    "RATE_ACTIONS": (60, 60),  # votes and reports per client address
     "RATE_CONFIRMATION": (3, 3600),  # confirmation emails per target address and per IP
-    "COOKIE_NAME": "manchette_lecteur",
+    # Not the reactions' cookie (manchette_lecteur): each app signs its own.
+    "COOKIE_NAME": "manchette_commentaires",
     "COOKIE_MAX_AGE": 2 * 365 * 24 * 3600,
 }
 

@@ -30,6 +30,7 @@ BULK_ACTIONS = [
     (ModerationAction.SPAM, _("Indésirable")),
     (ModerationAction.REMOVE, _("Retirer (motif envoyé à l’auteur)")),
     (ModerationAction.BAN, _("Bannir l’auteur")),
+    (ModerationAction.HOLD, _("Retenir (dépublier)")),
     (ModerationAction.PIN, _("Épingler")),
     (ModerationAction.PICK, _("Choix de la rédaction")),
 ]

@@ -296,3 +296,89 @@ def removal_statement_send(comment_id: int) -> bool:
         text=text,
     )
     return True
+
+
+# Emailed links to a reader's account and data ---------------------------------------------------
+
+READER_LINK_SALTS = {"signin": "discussions.signin", "data": "discussions.data"}
+READER_LINK_MAX_AGE = {"signin": 3600, "data": 2 * 24 * 3600}
+
+
+def reader_link_token(*, purpose: str, email: str) -> str:
+    return signing.dumps(
+        {"e": email.strip()}, salt=READER_LINK_SALTS[purpose], compress=True
+    )
+
+
+def reader_link_email(*, purpose: str, token: str) -> str | None:
+    """The address a link was sent to, while the link is valid."""
+    try:
+        data = signing.loads(
+            token,
+            salt=READER_LINK_SALTS[purpose],
+            max_age=READER_LINK_MAX_AGE[purpose],
+        )
+    except signing.BadSignature:
+        return None
+    return data.get("e") or None
+
+
+def reader_link_send(*, purpose: str, email: str, ip: str) -> bool:
+    """Send a sign-in link, or a link to one's data (only to an address the
+    discussions know). Rate-limited per address and per client like the
+    confirmations; the reader sees the same answer whether or not it was sent."""
+    from manchette.discussions.rendering import email_hash
+
+    email = email.strip()
+    digest = email_hash(email)
+    if purpose == "data" and not (
+        Identity.objects.filter(email_hash=digest).exists()
+        or Comment.objects.filter(author_email__iexact=email).exists()
+    ):
+        return False
+    limit, window = conf.get("RATE_CONFIRMATION")
+    if rate_limit_hit(
+        scope=f"discussions:{purpose}-to",
+        key=digest,
+        limit=limit,
+        window_seconds=window,
+    ) or rate_limit_hit(
+        scope=f"discussions:{purpose}-ip",
+        key=ip,
+        limit=limit * 3,
+        window_seconds=window,
+    ):
+        return False
+    route = (
+        "discussions:signin-link" if purpose == "signin" else "discussions:data-link"
+    )
+    url = _absolute(
+        reverse(route, args=[reader_link_token(purpose=purpose, email=email)])
+    )
+    if purpose == "signin":
+        subject = _("Votre lien de connexion")
+        text = _(
+            "Bonjour,\n\nPour vous connecter à votre compte de lecteur sur %(site)s, "
+            "ouvrez ce lien (valable une heure) :\n\n%(url)s\n\nSi vous n’avez rien "
+            "demandé, ignorez ce message : personne ne peut se connecter sans lui.\n"
+        )
+    else:
+        subject = _("Vos commentaires et vos données")
+        text = _(
+            "Bonjour,\n\nVous avez demandé l’accès aux données de vos commentaires sur "
+            "%(site)s. Ce lien (valable deux jours) permet de les télécharger ou de "
+            "les effacer :\n\n%(url)s\n\nSi vous n’avez rien demandé, ignorez ce message.\n"
+        )
+    _send(
+        to=email,
+        subject=subject,
+        text=text % {"site": settings.WAGTAIL_SITE_NAME, "url": url},
+    )
+    return True
+
+
+def subscription_frequency_set(*, subscription: Subscription, frequency: str) -> None:
+    """Instant, or one daily digest (the last sent time starts the digest's window)."""
+    Subscription.objects.filter(pk=subscription.pk).update(
+        frequency=frequency, last_sent_at=timezone.now()
+    )

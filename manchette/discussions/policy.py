@@ -102,6 +102,17 @@ def rate_limits_check(*, ip: str, email_hash: str, article_id: int) -> None:
             )
 
 
+def reader_actions_rate_check(*, ip: str) -> None:
+    """Votes and reports, per client address: far above what a person clicks."""
+    limit, window = conf.get("RATE_ACTIONS")
+    if rate_limit_hit(
+        scope="discussions:actions", key=ip, limit=limit, window_seconds=window
+    ):
+        raise CommentRefused(
+            _("Trop d’actions en peu de temps : patientez une minute."), status=429
+        )
+
+
 def _fold(text: str) -> str:
     """Lower case without accents, so that « Médiocre » matches « mediocre »."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())

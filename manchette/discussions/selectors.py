@@ -158,3 +158,86 @@ def comment_get_for_article(*, comment_id: int) -> Comment | None:
         .filter(pk=comment_id)
         .first()
     )
+
+
+def personal_data_export(*, email: str) -> dict:
+    """Everything the discussions keep about an address (GDPR art. 15 and 20), as
+    plain data: the identities, every comment with its earlier versions, and the
+    subscriptions."""
+    from django.db.models import Prefetch, Q
+
+    from manchette.discussions.models import CommentRevision, Subscription
+    from manchette.discussions.rendering import email_hash
+
+    digest = email_hash(email)
+    identities = list(Identity.objects.filter(email_hash=digest).order_by("pk"))
+    comments = (
+        Comment.objects.filter(
+            Q(identity__email_hash=digest) | Q(author_email__iexact=email.strip())
+        )
+        .select_related("article")
+        .prefetch_related(
+            Prefetch(
+                "revisions", queryset=CommentRevision.objects.order_by("created_at")
+            )
+        )
+        .order_by("created_at", "pk")
+    )
+    subscriptions = Subscription.objects.filter(identity__in=identities).select_related(
+        "article"
+    )
+    return {
+        "email": email.strip(),
+        "identities": [
+            {
+                "name": i.name,
+                "email_confirmed_at": i.email_confirmed_at,
+                "trust": i.trust,
+                "created_at": i.created_at,
+                "banned_at": i.banned_at,
+            }
+            for i in identities
+        ],
+        "comments": [
+            {
+                "id": c.pk,
+                "article": c.article.title,
+                "url": f"{c.article.url}#commentaire-{c.pk}",
+                "in_reply_to": c.parent_id,
+                "name": c.author_name,
+                "email": c.author_email,
+                "site": c.author_url,
+                "ip": c.ip,
+                "text": c.body_raw,
+                "status": c.status,
+                "created_at": c.created_at,
+                "edited_at": c.edited_at,
+                "upvotes": c.upvotes,
+                "downvotes": c.downvotes,
+                "earlier_versions": [
+                    {"text": r.body_raw, "created_at": r.created_at}
+                    for r in c.revisions.all()
+                ],
+            }
+            for c in comments
+        ],
+        "subscriptions": [
+            {
+                "article": s.article.title,
+                "kind": s.kind,
+                "frequency": s.frequency,
+                "confirmed_at": s.confirmed_at,
+            }
+            for s in subscriptions
+        ],
+    }
+
+
+def subscriptions_of_identity(*, identity: Identity) -> QuerySet:
+    from manchette.discussions.models import Subscription
+
+    return (
+        Subscription.objects.filter(identity=identity)
+        .select_related("article")
+        .order_by("-created_at")
+    )

@@ -641,3 +641,121 @@ def comment_import(
     if status == APPROVED:
         _visible_count_add(comment, 1, announce=False)
     return comment
+
+
+# Readers' accounts and personal data ----------------------------------------------------------
+
+
+class SignInRefused(CommentRefused):
+    pass
+
+
+@transaction.atomic
+def reader_account_for_email(*, email: str):
+    """The reader account of an address proven by an emailed link, created at the
+    first sign-in; the address's pseudonymous identity joins it, history and all.
+    Staff accounts never sign in this way (their access is the admin's)."""
+    from django.contrib.auth import get_user_model
+
+    email = email.strip()
+    digest = email_hash(email)
+    users = get_user_model().objects
+    user = users.filter(email__iexact=email).order_by("pk").first()
+    if user is not None and (user.is_staff or user.is_superuser):
+        raise SignInRefused(
+            _(
+                "Ce compte est celui d’un membre de la rédaction : connectez-vous par l’administration."
+            ),
+            status=403,
+        )
+    if user is None:
+        user = users.create_user(username=f"lecteur-{digest[:24]}", email=email)
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    if not user.is_active:
+        raise SignInRefused(_("Ce compte a été fermé."), status=403)
+    identity = Identity.objects.filter(user=user).first()
+    if identity is None:
+        identity = (
+            Identity.objects.select_for_update()
+            .filter(email_hash=digest, email_confirmed_at__isnull=False)
+            .first()
+        ) or Identity.objects.filter(email_hash=digest, user__isnull=True).order_by(
+            "-pk"
+        ).first()
+        if identity is None:
+            identity = identity_create(name="", email=email)
+        identity.user = user
+    if identity.email_confirmed_at is None:
+        others = Identity.objects.filter(
+            email_hash=digest, email_confirmed_at__isnull=False
+        ).exclude(pk=identity.pk)
+        if not others.exists():
+            identity.email_confirmed_at = timezone.now()
+    identity.save()
+    identity.trust = trust_compute(identity)
+    identity.save(update_fields=["trust"])
+    return user
+
+
+def _comments_of_email(email: str):
+    """Every comment of an address: written under its identities, or imported."""
+    from django.db.models import Q
+
+    return Comment.objects.filter(
+        Q(identity__email_hash=email_hash(email))
+        | Q(author_email__iexact=email.strip())
+    )
+
+
+@transaction.atomic
+def reader_data_erase(*, email: str, keep_text: bool) -> int:
+    """Erase what identifies the writer of an address (GDPR art. 17): name, email,
+    address and avatar leave every comment, which either stays as « Anonyme » or
+    loses its text too (« Commentaire supprimé » when it has replies). Returns the
+    number of comments concerned."""
+    from django.contrib.auth import get_user_model
+
+    from manchette.discussions.models import Subscription
+
+    anonymous = _("Anonyme")
+    comments = list(_comments_of_email(email).select_for_update(of=("self",)))
+    identities = list(Identity.objects.filter(email_hash=email_hash(email)))
+    names = {c.author_name for c in comments} | {i.name for i in identities if i.name}
+    articles = {c.article_id for c in comments}
+    for comment in comments:
+        comment.author_name, comment.author_email, comment.author_url = (
+            anonymous,
+            "",
+            "",
+        )
+        comment.ip, comment.avatar_seed = None, secrets.token_hex(32)
+        comment.save(
+            update_fields=[
+                "author_name",
+                "author_email",
+                "author_url",
+                "ip",
+                "avatar_seed",
+            ]
+        )
+        comment.revisions.all().delete()
+        if not keep_text and comment.status != CommentStatus.DELETED:
+            _status_set(comment, CommentStatus.DELETED, body_raw="", body_html="")
+    if names and articles:
+        Comment.objects.filter(article_id__in=articles, reply_to_name__in=names).update(
+            reply_to_name=anonymous
+        )
+    Subscription.objects.filter(identity__in=identities).delete()
+    reader_users = [i.user_id for i in identities if i.user_id]
+    for identity in identities:
+        identity.name, identity.email, identity.email_hash = "", "", ""
+        identity.email_confirmed_at, identity.user = None, None
+        identity.token = secrets.token_urlsafe(32)  # the old cookie means nothing now
+        identity.save()
+    get_user_model().objects.filter(
+        pk__in=reader_users, is_staff=False, is_superuser=False
+    ).delete()
+    for article_id in articles:
+        _page_changed(article_id)
+    return len(comments)

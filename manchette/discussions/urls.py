@@ -1,6 +1,7 @@
 from django.urls import path
 
-from manchette.discussions import views
+from manchette.discussions import account_views, views
+from manchette.discussions.api import api
 
 app_name = "discussions"
 
@@ -21,4 +22,22 @@ urlpatterns = [
     path("commentaires/confirmer/<str:token>/", views.confirm, name="confirm"),
     path("commentaires/desabonner/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("commentaires/reexamen/<str:token>/", views.review, name="review"),
+    # The reader's own space: /lecteur/ is never cached (core.pagecache).
+    path("lecteur/", account_views.reader_home, name="reader"),
+    path(
+        "lecteur/connexion/<str:token>/",
+        account_views.signin_link,
+        name="signin-link",
+    ),
+    path("lecteur/deconnexion/", account_views.signout, name="signout"),
+    path(
+        "lecteur/abonnements/<int:subscription_id>/",
+        account_views.subscription_change,
+        name="subscription",
+    ),
+    path("lecteur/donnees/", account_views.data_request, name="data"),
+    path("lecteur/donnees/<str:token>/", account_views.data_link, name="data-link"),
 ]
+
+# The JSON API and its OpenAPI schema (/api/discussions/openapi.json).
+urlpatterns.append(path("api/discussions/", api.urls))

@@ -7,16 +7,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.conf import settings
 from django.db import DatabaseError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from manchette.core.http import client_ip, reader_post
+from manchette.core.http import reader_post
 from manchette.discussions import conf, notifications, selectors, services
 from manchette.discussions.forms import (
     CommentForm,
@@ -25,12 +24,21 @@ from manchette.discussions.forms import (
     form_age_seconds,
     form_started_token,
 )
-from manchette.discussions.models import Comment, Identity
+from manchette.discussions.models import Comment
 from manchette.discussions.policy import CommentRefused, article_is_open, article_policy
+from manchette.discussions.readers import (
+    Submission,
+    article_or_404,
+    comment_or_404,
+    identity_cookie_set,
+    identity_or_new,
+    is_signed_in,
+    reader_comment_post,
+    request_identity,
+)
 from manchette.newsroom.models import ArticlePage
 
 logger = logging.getLogger("manchette.discussions")
-COOKIE_SALT = "discussions.identity"
 NO_STORE = {"Cache-Control": "private, no-store"}
 
 
@@ -41,54 +49,6 @@ def _render_private(
     response = render(request, template, context, status=status)
     response["Cache-Control"] = NO_STORE["Cache-Control"]
     return response
-
-
-# Who is asking -------------------------------------------------------------------------------
-
-
-def request_identity(request: HttpRequest) -> Identity | None:
-    """The reader's identity: their account when signed in, else the signed cookie."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return services.identity_for_user(user=user)
-    token = request.get_signed_cookie(
-        conf.get("COOKIE_NAME"), default=None, salt=COOKIE_SALT
-    )
-    if not token:
-        return None
-    return Identity.objects.select_related("user").filter(token=token).first()
-
-
-def identity_cookie_set(response: HttpResponse, identity: Identity) -> HttpResponse:
-    response.set_signed_cookie(
-        conf.get("COOKIE_NAME"),
-        identity.token,
-        salt=COOKIE_SALT,
-        max_age=conf.get("COOKIE_MAX_AGE"),
-        httponly=True,
-        samesite="Lax",
-        secure=settings.HTTPS,
-    )
-    return response
-
-
-def _is_signed_in(request: HttpRequest) -> bool:
-    user = getattr(request, "user", None)
-    return bool(user is not None and user.is_authenticated)
-
-
-def _article_or_404(article_id: int) -> ArticlePage:
-    article = ArticlePage.objects.live().public().filter(pk=article_id).first()
-    if article is None:
-        raise Http404
-    return article
-
-
-def _comment_or_404(comment_id: int) -> Comment:
-    comment = selectors.comment_get_for_article(comment_id=comment_id)
-    if comment is None or not comment.article.live:
-        raise Http404
-    return comment
 
 
 def _comment_url(article: ArticlePage, comment: Comment) -> str:
@@ -165,7 +125,7 @@ def _thread_response(
         error=error,
         pending=pending,
         editable=editable,
-        signed_in=_is_signed_in(request),
+        signed_in=is_signed_in(request),
         personal=True,
     )
     template = (
@@ -179,7 +139,7 @@ def _thread_response(
 @require_GET
 def thread(request: HttpRequest, article_id: int) -> HttpResponse:
     """Other sorts and pages of the discussion (uncached: personal controls shown)."""
-    article = _article_or_404(article_id)
+    article = article_or_404(article_id)
     sort, page = _sort_and_page(request)
     return _thread_response(request, article, sort=sort, page=page)
 
@@ -187,35 +147,34 @@ def thread(request: HttpRequest, article_id: int) -> HttpResponse:
 @require_POST
 @reader_post
 def comment_post(request: HttpRequest, article_id: int) -> HttpResponse:
-    article = _article_or_404(article_id)
-    signed_in = _is_signed_in(request)
+    article = article_or_404(article_id)
+    signed_in = is_signed_in(request)
     form = CommentForm(request.POST, guest=not signed_in)
     if not form.is_valid():
         first = next(iter(form.errors.values()))[0]
         return _thread_response(request, article, form=form, error=first, status=400)
     data = form.cleaned_data
-    try:
-        identity = request_identity(request)
-        if not signed_in:
-            identity = services.identity_for_guest(
-                identity=identity, name=data["nom"].strip(), email=data["courriel"]
+    submission = Submission(
+        text=data["texte"],
+        name=data["nom"] or "",
+        email=data["courriel"] or "",
+        consent=bool(data["consentement"]),
+        parent_id=data.get("parent"),
+        nonce=data["cle"],
+        honeypot=data["site_web"],
+        form_age_seconds=form_age_seconds(data["debut"]) or 0.0,
+        notify=[
+            kind
+            for kind, wanted in (
+                ("article", data["notifier_suivi"]),
+                ("replies", data["notifier_reponses"]),
             )
-        parent = None
-        if data.get("parent"):
-            parent = Comment.objects.filter(pk=data["parent"]).first()
-            if parent is None:
-                raise CommentRefused(
-                    _("Le commentaire auquel vous répondez n’existe plus.")
-                )
-        comment = services.comment_post(
-            article=article,
-            parent=parent,
-            identity=identity,
-            body=data["texte"],
-            ip=client_ip(request),
-            nonce=data["cle"],
-            honeypot=data["site_web"],
-            form_age_seconds=form_age_seconds(data["debut"]) or 0.0,
+            if wanted
+        ],
+    )
+    try:
+        comment, identity = reader_comment_post(
+            request, article=article, submission=submission
         )
     except CommentRefused as refused:
         return _thread_response(
@@ -239,44 +198,28 @@ def comment_post(request: HttpRequest, article_id: int) -> HttpResponse:
             },
             status=503,
         )
-    kinds = [
-        kind
-        for kind, wanted in (
-            ("article", data["notifier_suivi"]),
-            ("replies", data["notifier_reponses"]),
-        )
-        if wanted
-    ]
-    notifications.subscriptions_request(
-        identity=identity, article=article, kinds=kinds, ip=client_ip(request)
-    )
     response = redirect(_comment_url(article, comment))
     return identity_cookie_set(response, identity)
 
 
 @require_GET
 def reply_page(request: HttpRequest, comment_id: int) -> HttpResponse:
-    comment = _comment_or_404(comment_id)
+    comment = comment_or_404(comment_id)
     context = discussion_context(article=comment.article)
     context.update(parent=comment, personal=True)
     return _render_private(request, "discussions/reply_page.html", context)
 
 
-def _identity_or_new(request: HttpRequest) -> Identity:
-    identity = request_identity(request)
-    return identity if identity is not None else services.identity_create()
-
-
 @require_POST
 @reader_post
 def comment_vote(request: HttpRequest, comment_id: int) -> HttpResponse:
-    comment = _comment_or_404(comment_id)
-    identity = _identity_or_new(request)
+    comment = comment_or_404(comment_id)
     try:
         value = int(request.POST.get("valeur", ""))
     except ValueError:
         value = 99
     try:
+        identity = identity_or_new(request)
         comment = services.comment_vote(comment=comment, identity=identity, value=value)
     except CommentRefused as refused:
         return _message_page(request, comment, refused.message, status=refused.status)
@@ -298,11 +241,11 @@ def comment_vote(request: HttpRequest, comment_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @reader_post
 def comment_report(request: HttpRequest, comment_id: int) -> HttpResponse:
-    comment = _comment_or_404(comment_id)
+    comment = comment_or_404(comment_id)
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        identity = _identity_or_new(request)
         try:
+            identity = identity_or_new(request)
             services.comment_report(
                 comment=comment, identity=identity, reason=form.cleaned_data["raison"]
             )
@@ -322,7 +265,7 @@ def comment_report(request: HttpRequest, comment_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @reader_post
 def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
-    comment = _comment_or_404(comment_id)
+    comment = comment_or_404(comment_id)
     identity = request_identity(request)
     if not services.comment_is_editable(comment, identity=identity):
         return _message_page(
@@ -351,7 +294,7 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @reader_post
 def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
-    comment = _comment_or_404(comment_id)
+    comment = comment_or_404(comment_id)
     identity = request_identity(request)
     if identity is None or comment.identity_id != identity.pk:
         return _message_page(
@@ -441,7 +384,7 @@ def me_json(request: HttpRequest, article_id: int) -> JsonResponse:
         {
             "known": True,
             "name": identity.name,
-            "signed_in": _is_signed_in(request),
+            "signed_in": is_signed_in(request),
             "votes": {str(k): v for k, v in votes.items()},
             "own": [c.pk for c in own],
             "editable": editable,

@@ -50,7 +50,7 @@ def test_guest_posts_without_javascript_and_is_redirected_to_the_comment(
     comment = Comment.objects.get()
     assert response.status_code == 302
     assert response["Location"] == f"{article.url}#commentaire-{comment.pk}"
-    assert "manchette_lecteur" in response.cookies
+    assert "manchette_commentaires" in response.cookies
     html = client.get(article.url).content.decode()
     assert f'id="commentaire-{comment.pk}"' in html
     assert "<p>Premier avis</p><p>Deuxième paragraphe</p>" in html
