@@ -87,6 +87,7 @@ class CommentIn(Schema):
     consent: bool = False
     notify_followups: bool = False
     notify_replies: bool = False
+    notify_frequency: Literal["instant", "daily"] = "instant"
     idempotency_key: str = Field("", max_length=64)
     form_started: str = Field("", max_length=200)
 
@@ -254,6 +255,7 @@ def _post(
             )
             if wanted
         ],
+        frequency=payload.notify_frequency,
     )
     if not is_signed_in(request):
         guest_details_check(submission)

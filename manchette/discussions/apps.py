@@ -9,6 +9,7 @@ class DiscussionsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from manchette.core.scheduling import periodic_job_register
         from manchette.discussions import services, tasks
         from manchette.discussions.models import ModerationRule
         from manchette.discussions.policy import rules_changed
@@ -19,6 +20,12 @@ class DiscussionsConfig(AppConfig):
             card_annotators.append(article_comment_counts_annotate)
         services.approval_listeners[:] = [tasks.comment_notifications_task.enqueue]
         services.removal_listeners[:] = [tasks.removal_statement_task.enqueue]
+        # Hourly: each daily subscription is due 24 hours after its last digest.
+        periodic_job_register(
+            name="discussions : résumés quotidiens",
+            every_seconds=3600,
+            run=tasks.daily_digests_task.enqueue,
+        )
         # The rules are cached for the hot path; an edit in the admin drops the copy.
         for signal in (post_save, post_delete):
             signal.connect(

@@ -8,7 +8,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from manchette.discussions import conf
-from manchette.discussions.models import ReportReason
+from manchette.discussions.models import Frequency, ReportReason
 
 FORM_SALT = "discussions.form"
 
@@ -70,6 +70,9 @@ class CommentForm(forms.Form):
     parent = forms.IntegerField(required=False)
     notifier_suivi = forms.BooleanField(required=False)
     notifier_reponses = forms.BooleanField(required=False)
+    frequence = forms.ChoiceField(
+        required=False, choices=Frequency.choices, initial=Frequency.INSTANT
+    )
 
     def __init__(self, *args, guest: bool = True, **kwargs) -> None:
         super().__init__(*args, **kwargs)

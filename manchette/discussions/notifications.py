@@ -61,7 +61,12 @@ def confirmation_token(identity: Identity) -> str:
 
 
 def subscriptions_request(
-    *, identity: Identity, article: ArticlePage, kinds: list[str], ip: str
+    *,
+    identity: Identity,
+    article: ArticlePage,
+    kinds: list[str],
+    ip: str,
+    frequency: str = Frequency.INSTANT,
 ) -> bool:
     """Record the reader's « Me notifier des … » choices. They take effect at once
     for a confirmed address; otherwise one confirmation email is sent (if the limits
@@ -74,7 +79,11 @@ def subscriptions_request(
             identity=identity,
             article=article,
             kind=kind,
-            defaults={"confirmed_at": timezone.now() if confirmed else None},
+            defaults={
+                "confirmed_at": timezone.now() if confirmed else None,
+                "frequency": frequency,
+                "last_sent_at": timezone.now(),  # a digest covers what follows
+            },
         )
     if confirmed:
         return False
@@ -382,3 +391,86 @@ def subscription_frequency_set(*, subscription: Subscription, frequency: str) ->
     Subscription.objects.filter(pk=subscription.pk).update(
         frequency=frequency, last_sent_at=timezone.now()
     )
+
+
+# Daily digests ----------------------------------------------------------------------------------
+
+
+def _digest_comments(subscription: Subscription, since):
+    comments = Comment.objects.filter(
+        article_id=subscription.article_id,
+        status=CommentStatus.APPROVED,
+        created_at__gt=since,
+    ).exclude(identity_id=subscription.identity_id)
+    if subscription.kind == SubscriptionKind.REPLIES:
+        comments = comments.filter(parent__identity_id=subscription.identity_id)
+    return comments
+
+
+def daily_digests_send(*, now=None) -> int:
+    """One email a day per daily subscription that has news: how many comments
+    (or replies to the reader) since the last one, and the link; never their text.
+    Each subscription is claimed in its own transaction, so that two schedulers
+    never send the same digest. Returns the emails sent."""
+    from datetime import timedelta
+
+    now = now or timezone.now()
+    due_before = now - timedelta(days=1) + timedelta(minutes=5)
+    due = Subscription.objects.filter(
+        frequency=Frequency.DAILY,
+        confirmed_at__isnull=False,
+        identity__email_confirmed_at__isnull=False,
+        last_sent_at__lte=due_before,
+    ).values_list("pk", flat=True)
+    sent = 0
+    for pk in list(due):
+        with transaction.atomic():
+            subscription = (
+                Subscription.objects.select_for_update(skip_locked=True)
+                .select_related("identity", "article")
+                .filter(pk=pk, last_sent_at__lte=due_before)
+                .first()
+            )
+            if subscription is None:
+                continue
+            since = subscription.last_sent_at
+            Subscription.objects.filter(pk=pk).update(last_sent_at=now)
+            count = _digest_comments(subscription, since).count()
+            if not count:
+                continue
+            message = _digest_message(subscription, count)
+            transaction.on_commit(lambda message=message: _send(**message))
+            sent += 1
+    return sent
+
+
+def _digest_message(subscription: Subscription, count: int) -> dict:
+    article = subscription.article
+    unsubscribe = _absolute(
+        reverse("discussions:unsubscribe", args=[unsubscribe_token(subscription)])
+    )
+    if subscription.kind == SubscriptionKind.REPLIES:
+        subject = _("Résumé du jour : des réponses à vos commentaires")
+        lead = _(
+            "%(n)d nouvelle(s) réponse(s) à vos commentaires sous l’article « %(title)s »."
+        )
+    else:
+        subject = _("Résumé du jour de la discussion que vous suivez")
+        lead = _("%(n)d nouveau(x) commentaire(s) sous l’article « %(title)s ».")
+    text = (
+        lead % {"n": count, "title": article.title}
+        + "\n\n"
+        + _("Les lire : %(url)s") % {"url": _absolute(f"{article.url}#commentaires")}
+        + "\n\n"
+        + _("Recevoir chaque message, ou plus rien : %(url)s")
+        % {"url": _absolute(reverse("discussions:reader"))}
+        + "\n"
+        + _("Ne plus recevoir ces messages (un clic) : %(url)s") % {"url": unsubscribe}
+        + "\n"
+    )
+    return {
+        "to": subscription.identity.email,
+        "subject": subject,
+        "text": text,
+        "unsubscribe_url": unsubscribe,
+    }

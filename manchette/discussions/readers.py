@@ -95,6 +95,7 @@ class Submission:
     honeypot: str = ""
     form_age_seconds: float | None = None
     notify: list[str] = field(default_factory=list)
+    frequency: str = "instant"  # or "daily": one digest a day
 
 
 def guest_details_check(submission: Submission) -> None:
@@ -147,5 +148,6 @@ def reader_comment_post(
         article=article,
         kinds=submission.notify,
         ip=client_ip(request),
+        frequency=submission.frequency,
     )
     return comment, identity

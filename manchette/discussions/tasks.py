@@ -11,3 +11,8 @@ def comment_notifications_task(comment_id: int) -> int:
 @task()
 def removal_statement_task(comment_id: int) -> bool:
     return notifications.removal_statement_send(comment_id)
+
+
+@task()
+def daily_digests_task() -> int:
+    return notifications.daily_digests_send()

@@ -171,6 +171,7 @@ def comment_post(request: HttpRequest, article_id: int) -> HttpResponse:
             )
             if wanted
         ],
+        frequency=data.get("frequence") or "instant",
     )
     try:
         comment, identity = reader_comment_post(
