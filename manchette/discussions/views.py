@@ -10,8 +10,10 @@ from typing import Any
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -39,6 +41,10 @@ from manchette.discussions.readers import (
 from manchette.newsroom.models import ArticlePage
 
 logger = logging.getLogger("manchette.discussions")
+UNAVAILABLE = _lazy(
+    "Le service est momentanément indisponible : votre commentaire n’a pas été "
+    "enregistré. Votre texte est conservé ci-dessous ; réessayez dans un instant."
+)
 NO_STORE = {"Cache-Control": "private, no-store"}
 
 
@@ -152,6 +158,8 @@ def comment_post(request: HttpRequest, article_id: int) -> HttpResponse:
     form = CommentForm(request.POST, guest=not signed_in)
     if not form.is_valid():
         first = next(iter(form.errors.values()))[0]
+        if _wants_json(request):
+            return JsonResponse({"error": first}, status=400)
         return _thread_response(request, article, form=form, error=first, status=400)
     data = form.cleaned_data
     submission = Submission(
@@ -178,20 +186,22 @@ def comment_post(request: HttpRequest, article_id: int) -> HttpResponse:
             request, article=article, submission=submission
         )
     except CommentRefused as refused:
+        if _wants_json(request):
+            return JsonResponse({"error": refused.message}, status=refused.status)
         return _thread_response(
             request, article, form=form, error=refused.message, status=refused.status
         )
     except DatabaseError:
         logger.exception("comment not saved")
+        if _wants_json(request):
+            return JsonResponse({"error": UNAVAILABLE}, status=503)
         return _render_private(
             request,
             "discussions/thread_page.html",
             {
                 "article": article,
                 "form": form,
-                "error": _(
-                    "Le service est momentanément indisponible : votre commentaire n’a pas été enregistré. Votre texte est conservé ci-dessous ; réessayez dans un instant."
-                ),
+                "error": UNAVAILABLE,
                 "unavailable": True,
                 "max_length": conf.get("MAX_LENGTH"),
                 "form_started": form_started_token(),
@@ -199,8 +209,37 @@ def comment_post(request: HttpRequest, article_id: int) -> HttpResponse:
             },
             status=503,
         )
-    response = redirect(_comment_url(article, comment))
+    if _wants_json(request):
+        response: HttpResponse = JsonResponse(_posted_json(request, article, comment))
+    else:
+        response = redirect(_comment_url(article, comment))
     return identity_cookie_set(response, identity)
+
+
+def _posted_json(request: HttpRequest, article: ArticlePage, comment: Comment) -> dict:
+    """For the inline form: the new comment's HTML when it is published, else the
+    notice that it waits for the moderators."""
+    published = comment.status == "approved"
+    html = ""
+    if published:
+        comment.children_list = []  # type: ignore[attr-defined]
+        html = render_to_string(
+            "discussions/comment.html",
+            {"comment": comment, "is_open": True, "personal": False},
+            request=request,
+        )
+    return {
+        "id": comment.pk,
+        "parent": comment.parent_id,
+        "status": comment.status,
+        "html": html,
+        "url": _comment_url(article, comment),
+        "message": ""
+        if published
+        else _(
+            "Merci ! Votre commentaire sera publié après relecture par la modération."
+        ),
+    }
 
 
 @require_GET
@@ -277,6 +316,10 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
             ),
             status=403,
         )
+    if request.method == "GET" and _wants_json(request):
+        return JsonResponse(
+            {"id": comment.pk, "text": comment.body_raw}, headers=NO_STORE
+        )
     form = EditForm(request.POST or None, initial={"texte": comment.body_raw})
     if request.method == "POST" and form.is_valid():
         try:
@@ -284,11 +327,16 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
                 comment=comment, identity=identity, body=form.cleaned_data["texte"]
             )
         except CommentRefused as refused:
+            if _wants_json(request):
+                return JsonResponse({"error": refused.message}, status=refused.status)
             form.add_error("texte", refused.message)
         else:
             if _wants_json(request):
                 return JsonResponse({"id": comment.pk, "html": comment.body_html})
             return redirect(_comment_url(comment.article, comment))
+    if request.method == "POST" and _wants_json(request):
+        first = next(iter(form.errors.values()))[0]
+        return JsonResponse({"error": first}, status=400)
     return _action_page(request, comment, action="edit", form=form)
 
 

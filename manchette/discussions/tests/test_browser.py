@@ -123,7 +123,17 @@ def test_a_guest_posts_follows_replies_is_told_of_an_answer_and_unsubscribes(
         )
         form.get_by_role("button", name="Publier").click()
         mine = _comment(page, "Analyse solide, merci.")
-        mine.wait_for()
+        mine.wait_for()  # inline: the page was not reloaded
+        assert urlsplit(page.url).path == article.url
+        # Corrected inline, within the edit window.
+        mine.get_by_role("link", name="Modifier").click()
+        edit = mine.locator("[data-edit-form]")
+        edit.get_by_label("Modifier mon commentaire").fill(
+            "Analyse solide, merci. (Corrigé.)"
+        )
+        edit.get_by_role("button", name="Enregistrer").click()
+        mine.get_by_text("(Corrigé.)").wait_for()
+        assert mine.locator(".comment__edited").is_visible()
         assert "camille@example.org" not in page.content()
         confirmation = mail.outbox[sent_before]
         assert confirmation.to == ["camille@example.org"]

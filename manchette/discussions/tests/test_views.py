@@ -315,3 +315,34 @@ def test_sorted_and_later_pages_live_on_their_own_uncached_url(client, article):
     oldest = client.get(f"/commentaires/{article.pk}/?tri=anciens").content.decode()
     assert oldest.index("Numéro 00") < oldest.index("Numéro 01")
     assert Identity.objects.count() == 0
+
+
+def test_the_inline_form_gets_json_the_new_comment_html_or_a_french_error(
+    client, article, post_moderation
+):
+    from manchette.discussions.forms import form_started_token
+
+    data = _form(debut=form_started_token(), texte="En ligne")
+    with override_settings(DISCUSSIONS_MIN_SECONDS=-1):
+        posted = client.post(
+            f"/commentaires/{article.pk}/poster/", data, HTTP_ACCEPT="application/json"
+        ).json()
+        refused = client.post(
+            f"/commentaires/{article.pk}/poster/",
+            {**data, "nom": "", "cle": "autre"},
+            HTTP_ACCEPT="application/json",
+        )
+    comment = Comment.objects.get()
+    assert posted["id"] == comment.pk and posted["status"] == "approved"
+    assert f'id="commentaire-{comment.pk}"' in posted["html"]
+    assert "<p>En ligne</p>" in posted["html"]
+    assert refused.status_code == 400 and "Indiquez le nom" in refused.json()["error"]
+    edit_url = f"/commentaires/modifier/{comment.pk}/"
+    raw = client.get(edit_url, HTTP_ACCEPT="application/json").json()
+    assert raw == {"id": comment.pk, "text": "En ligne"}
+    saved = client.post(
+        edit_url, {"texte": "En ligne, corrigé"}, HTTP_ACCEPT="application/json"
+    )
+    assert saved.json()["html"] == "<p>En ligne, corrigé</p>"
+    empty = client.post(edit_url, {"texte": ""}, HTTP_ACCEPT="application/json")
+    assert empty.status_code == 400 and "Écrivez" in empty.json()["error"]

@@ -1,6 +1,7 @@
 // discussions: progressive enhancement; every action also works as a plain form.
 // Adds what the shared, cached article page cannot carry: a fresh form key, the
-// length counter, my own controls and votes, inline votes, replies and "load more",
+// length counter, my own controls and votes, inline posting, replies, editing, votes
+// and "load more",
 // and the "N nouveaux commentaires — afficher" notice (live channel, else polling).
 (function () {
   "use strict";
@@ -75,8 +76,146 @@
   }
   personalise();
 
+  // Posting and replying inline; any network failure falls back to the plain form.
+  function formMessage(form, text, isError) {
+    var box = form.querySelector("[data-form-message]");
+    if (!box) {
+      box = document.createElement("p");
+      box.setAttribute("data-form-message", "");
+      form.insertBefore(box, form.firstChild.nextSibling);
+    }
+    box.className = isError ? "discussion__error" : "discussion__notice";
+    box.setAttribute("role", isError ? "alert" : "status");
+    box.textContent = text;
+  }
+
+  function insertComment(result) {
+    var holder = document.createElement("div");
+    holder.innerHTML = result.html;  // our own server's HTML, sanitised at write time
+    var item = holder.firstElementChild;
+    if (!item) return;
+    var parent = result.parent && section.querySelector("#commentaire-" + result.parent);
+    if (parent) {
+      var replies = parent.querySelector(":scope > .comments--replies");
+      if (!replies) {
+        replies = document.createElement("ol");
+        replies.className = "comments comments--replies";
+        parent.appendChild(replies);
+      }
+      replies.appendChild(item);
+    } else {
+      if (!list) {
+        list = document.createElement("ol");
+        list.className = "comments";
+        list.setAttribute("data-comments", "");
+        section.appendChild(list);
+        var empty = section.querySelector(".discussion__empty");
+        if (empty) empty.remove();
+      }
+      list.insertBefore(item, list.firstChild);
+    }
+    shownCount += 1;
+    item.scrollIntoView({ block: "nearest" });
+    personalise();
+  }
+
+  function postInline(form) {
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+    fetch(form.action, {
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: { Accept: "application/json" }
+    })
+      .then(function (response) {
+        return response.json().then(function (result) { return { ok: response.ok, result: result }; });
+      })
+      .then(function (answer) {
+        if (button) button.disabled = false;
+        if (!answer.ok) { formMessage(form, answer.result.error || "Erreur", true); return; }
+        var result = answer.result;
+        form.querySelector("textarea[name=texte]").value = "";
+        form.querySelector("[data-nonce]").value = nonce();
+        if (result.html) {
+          insertComment(result);
+          formMessage(form, "Votre commentaire est publié.", false);
+          if (form.id !== "discussion-form") form.remove();
+        } else {
+          formMessage(form, result.message, false);
+        }
+      })
+      .catch(function () { form.submit(); });
+  }
+
+  // Editing inline: the text comes from the server, the saved HTML replaces the body.
+  function editInline(link) {
+    var item = link.closest("[data-comment]");
+    var body = item.querySelector(":scope > article .comment__body");
+    if (!body || item.querySelector(":scope > article [data-edit-form]")) return;
+    fetch(link.href, { credentials: "same-origin", headers: { Accept: "application/json" }, cache: "no-store" })
+      .then(function (response) { return response.json(); })
+      .then(function (data) {
+        if (data.error) { window.location.href = link.href; return; }
+        var form = document.createElement("form");
+        form.method = "post";
+        form.action = link.href;
+        form.className = "discussion__form";
+        form.setAttribute("data-edit-form", "");
+        var label = document.createElement("label");
+        label.textContent = "Modifier mon commentaire";
+        var text = document.createElement("textarea");
+        text.name = "texte"; text.rows = 5; text.maxLength = maxLength; text.value = data.text;
+        text.id = "modifier-" + item.getAttribute("data-comment");
+        label.htmlFor = text.id;
+        var save = document.createElement("button");
+        save.type = "submit"; save.textContent = "Enregistrer";
+        var cancel = document.createElement("button");
+        cancel.type = "button"; cancel.textContent = "Annuler";
+        cancel.addEventListener("click", function () { form.remove(); body.hidden = false; });
+        form.append(label, text, save, cancel);
+        body.hidden = true;
+        body.after(form);
+        text.focus();
+      })
+      .catch(function () { window.location.href = link.href; });
+  }
+
+  function saveEdit(form) {
+    var body = form.previousElementSibling;
+    fetch(form.action, {
+      method: "POST", body: new FormData(form), credentials: "same-origin",
+      headers: { Accept: "application/json" }
+    })
+      .then(function (response) {
+        return response.json().then(function (result) { return { ok: response.ok, result: result }; });
+      })
+      .then(function (answer) {
+        if (!answer.ok) { formMessage(form, answer.result.error || "Erreur", true); return; }
+        body.innerHTML = answer.result.html;  // sanitised at write time
+        body.hidden = false;
+        var meta = form.closest("article").querySelector(".comment__meta");
+        if (meta && !meta.querySelector(".comment__edited")) {
+          var edited = document.createElement("span");
+          edited.className = "comment__edited";
+          edited.textContent = "modifié";
+          meta.append(" · ", edited);
+        }
+        form.remove();
+      })
+      .catch(function () { form.submit(); });
+  }
+
   section.addEventListener("submit", function (event) {
     var form = event.target;
+    if (form.hasAttribute("data-comment-form") && window.fetch && window.FormData) {
+      event.preventDefault();
+      postInline(form);
+      return;
+    }
+    if (form.hasAttribute("data-edit-form")) {
+      event.preventDefault();
+      saveEdit(form);
+      return;
+    }
     if (!form.classList.contains("comment__vote")) return;
     event.preventDefault();
     var button = event.submitter || form.querySelector("button");
@@ -98,6 +237,12 @@
   });
 
   section.addEventListener("click", function (event) {
+    var edit = event.target.closest("[data-edit]");
+    if (edit) {
+      event.preventDefault();
+      editInline(edit);
+      return;
+    }
     var more = event.target.closest("[data-load-more]");
     if (more) {
       event.preventDefault();
