@@ -2,7 +2,7 @@
 by workers, sent over one SMTP connection per batch, each marked sent as soon as the
 server has accepted it.
 
-The guarantee (docs/decisions.md, "Newsletter: exactly once"):
+The guarantee (also in docs/benchmarks.md, "Newsletter: sending one edition"):
 
 - Nobody is skipped: a delivery leaves the log only as sent, failed (permanent
   refusal, or too many temporary ones) or skipped (unsubscribed, paused or

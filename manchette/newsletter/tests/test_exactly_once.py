@@ -84,14 +84,19 @@ WORKERS = {
         "0.1",
         "--no-reload",
     ],
-    # RQ on Redis (MANCHETTE_TASK_BACKEND=rq), where Redis runs.
-    # (its Job class, as django-tasks-rq requires: the stock one cannot run a Task).
+    # RQ on Redis (MANCHETTE_TASK_BACKEND=rq), where Redis runs, with
+    # django-tasks-rq's Job class (RQ's own cannot run a Task). SimpleWorker runs
+    # jobs in the worker process itself: RQ's default worker forks a "work horse"
+    # into its own process group, which a SIGKILL to the worker does not reach
+    # (the horse then finishes its job, heartbeating, and nothing is resent).
     "rq": [
         "rqworker",
         "default",
         "--burst",
         "--job-class",
         "django_tasks_rq.backend.Job",
+        "--worker-class",
+        "rq.worker.SimpleWorker",
     ],
 }
 
