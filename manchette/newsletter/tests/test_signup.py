@@ -226,3 +226,13 @@ def test_newsletter_page_lists_a_weekly_letter_per_section(client, site_tree):
     assert "La semaine : International" in html
     assert "La semaine : Sport" in html
     assert "Alertes" in html
+
+
+def test_topic_page_offers_to_follow_the_topic_by_email(client, site_tree):
+    from manchette.newsroom.tests.factories import make_topic
+
+    topic = make_topic("Haut-Karabakh")
+    html = client.get(f"/sujets/{topic.slug}/").content.decode()
+    assert f'<input type="hidden" name="topic" value="{topic.slug}">' in html
+    assert 'action="/lettre/inscription/"' in html
+    assert "par courriel" in html
