@@ -54,7 +54,7 @@ def test_old_wordpress_address_opens_the_imported_article_with_its_comments(
         assert page.locator(".comment").count() >= 15
         page.screenshot(
             path=str(
-                settings.BASE_DIR / "docs" / "screenshots" / "wpimport-article.png"
+                settings.BASE_DIR / "test-artifacts" / "wpimport-article.png"
             ),
             full_page=True,
         )
@@ -68,7 +68,7 @@ def test_old_wordpress_address_opens_the_imported_article_with_its_comments(
         ).first.scroll_into_view_if_needed()
         page.screenshot(
             path=str(
-                settings.BASE_DIR / "docs" / "screenshots" / "wpimport-comments.png"
+                settings.BASE_DIR / "test-artifacts" / "wpimport-comments.png"
             ),
             full_page=False,
         )
