@@ -1,3 +1,5 @@
+import os
+
 from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed
@@ -8,14 +10,13 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+# One media folder per pytest-xdist worker: two workers never write the same file.
+MEDIA_ROOT = VAR_DIR / f"test-media-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # noqa: F405
 AXES_ENABLED = False
 
 # Each pytest-xdist worker gets its own Redis database (the URL's number plus the
 # worker's), so that one worker's cache.clear() never empties another's.
 if REDIS_URL:  # noqa: F405
-    import os
-
     _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
     from urllib.parse import urlsplit
 

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from asgiref.sync import async_to_sync
 
 from manchette.core.asgi import build_application
 from manchette.newsroom.tests.factories import make_article
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _run_in_own_thread(coroutine):
+    """As a server would: in a thread of its own, whatever loop this thread has
+    (Playwright's sync API leaves one running in the test thread)."""
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, coroutine).result()
 
 
 def _get(app, path, headers=()):
@@ -39,10 +46,7 @@ def _get(app, path, headers=()):
     async def send(message):
         sent.append(message)
 
-    async def run():
-        await app(scope, receive, send)
-
-    async_to_sync(run)()
+    _run_in_own_thread(app(scope, receive, send))
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(
         m.get("body", b"") for m in sent if m["type"] == "http.response.body"
@@ -76,5 +80,5 @@ def test_the_lifespan_protocol_starts_and_stops(site_tree):
     async def send(message):
         sent.append(message["type"])
 
-    asyncio.run(app({"type": "lifespan"}, receive, send))
+    _run_in_own_thread(app({"type": "lifespan"}, receive, send))
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]

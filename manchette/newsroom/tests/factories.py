@@ -7,10 +7,11 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.html import escape
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Site
 from wagtail.rich_text import RichText
 
 from manchette.newsroom.models import ArticlePage, Author, HomePage, SectionPage
+from manchette.newsroom.services import site_root_ensure
 from manchette.topics.models import Topic
 
 _sequence = count(1)
@@ -23,14 +24,7 @@ class SiteTree:
 
 
 def make_site() -> SiteTree:
-    root = Page.get_first_root_node()
-    if root is None:  # a transactional test flushed what Wagtail's migrations created
-        Locale.objects.get_or_create(
-            language_code=Locale.get_default().language_code
-            if Locale.objects.exists()
-            else "fr"
-        )
-        root = Page.add_root(instance=Page(title="Root", slug="root"))
+    root = site_root_ensure()
     home = root.add_child(instance=HomePage(title="Manchette", slug="une-test"))
     Site.objects.all().delete()
     Site.objects.create(

@@ -32,6 +32,7 @@ from manchette.newsroom.models import (
     SiteIdentity,
     StaticPage,
 )
+from manchette.newsroom.services import site_root_ensure
 from manchette.topics.models import Topic
 
 SEED_FILE = Path(demo.__file__).parent / "seed_article.json"
@@ -146,7 +147,7 @@ class Command(BaseCommand):
         identity.save()
 
     def _home(self) -> HomePage:
-        root = Page.get_first_root_node()
+        root = site_root_ensure()
         home = root.add_child(
             instance=HomePage(title=settings.WAGTAIL_SITE_NAME, slug="une")
         )
