@@ -80,7 +80,7 @@ def edition_action(request: HttpRequest, pk: int) -> HttpResponse:
     action = request.POST.get("action", "")
     try:
         if action == "test":
-            email = request.POST.get("email") or request.user.email
+            email = str(request.POST.get("email") or getattr(request.user, "email", ""))
             services.edition_test_send(edition=edition, email=email)
             messages.success(
                 request, _("Envoi de test parti vers %(email)s.") % {"email": email}

@@ -15,7 +15,7 @@ def _setting(name: str, default: Any, cast: Callable[[str], Any] = str) -> Any:
     if hasattr(settings, name):
         return getattr(settings, name)
     raw = os.environ.get(f"MANCHETTE_{name}")
-    return default if raw in (None, "") else cast(raw)
+    return default if not raw else cast(raw)
 
 
 def _flag(raw: str) -> bool:

@@ -29,7 +29,7 @@ class ListKind(models.TextChoices):
     TOPIC = "topic", _("suivi d’un sujet")
 
 
-class NewsletterList(models.Model):
+class NewsletterList(models.Model):  # type: ignore[django-manager-missing]
     kind = models.CharField(_("type"), max_length=20, choices=ListKind)
     slug = models.SlugField(_("identifiant"), max_length=160, unique=True)
     name = models.CharField(_("nom"), max_length=160)

@@ -113,7 +113,7 @@ def list_growth(
     today = timezone.localdate()
     start = today - timedelta(days=days - 1)
     current = newsletter_list.subscriptions.count()
-    daily = {}
+    daily: dict[Any, int] = {}
     for event in ListEvent.objects.filter(
         newsletter_list=newsletter_list,
         at__date__gte=start,

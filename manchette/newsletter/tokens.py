@@ -35,7 +35,7 @@ def preferences_token(subscriber: Subscriber) -> str:
 
 
 def _subscriber_from(pk: object, token: object) -> Subscriber:
-    subscriber = Subscriber.objects.filter(pk=pk).first()
+    subscriber = Subscriber.objects.filter(pk=str(pk)).first()
     if subscriber is None or not constant_time_compare(subscriber.token, str(token)):
         raise BadToken
     return subscriber

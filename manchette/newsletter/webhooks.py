@@ -5,7 +5,7 @@ signature with a 400."""
 
 from __future__ import annotations
 
-from anymail.webhooks.mailgun import MailgunTrackingWebhookView
+from anymail.webhooks.mailgun import MailgunTrackingWebhookView  # type: ignore[import-untyped,unused-ignore]
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
