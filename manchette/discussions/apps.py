@@ -11,9 +11,10 @@ class DiscussionsConfig(AppConfig):
 
         from manchette.core.scheduling import periodic_job_register
         from manchette.discussions import services, tasks
-        from manchette.discussions.models import ModerationRule
-        from manchette.discussions.policy import rules_changed
+        from manchette.discussions.models import DiscussionSettings, ModerationRule
+        from manchette.discussions.policy import policies_changed, rules_changed
         from manchette.discussions.selectors import article_comment_counts_annotate
+        from manchette.newsroom.models import SectionPage
         from manchette.newsroom.selectors import card_annotators
 
         if article_comment_counts_annotate not in card_annotators:
@@ -34,3 +35,10 @@ class DiscussionsConfig(AppConfig):
                 weak=False,
                 dispatch_uid=f"discussions-rules-{signal is post_save}",
             )
+            for model in (DiscussionSettings, SectionPage):
+                signal.connect(
+                    lambda **kwargs: policies_changed(),
+                    sender=model,
+                    weak=False,
+                    dispatch_uid=f"discussions-policies-{model.__name__}-{signal is post_save}",
+                )

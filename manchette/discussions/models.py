@@ -146,12 +146,26 @@ class Comment(models.Model):
         verbose_name = _("commentaire")
         verbose_name_plural = _("commentaires")
         indexes = [
+            # The thread's sorts, pinned first, walked in order: the first page
+            # reads its rows off the index whatever the size of the discussion
+            # (status is filtered row by row: it is an OR, see selectors.IN_THREAD).
             models.Index(
-                fields=["article", "depth", "status", "-created_at"],
+                fields=["article", "depth", "-is_pinned", "-created_at", "-id"],
                 name="discussions_top_recent",
             ),
             models.Index(
-                fields=["article", "depth", "status", "-score"],
+                fields=["article", "depth", "-is_pinned", "created_at", "id"],
+                name="discussions_top_oldest",
+            ),
+            models.Index(
+                fields=[
+                    "article",
+                    "depth",
+                    "-is_pinned",
+                    "-score",
+                    "-created_at",
+                    "-id",
+                ],
                 name="discussions_top_score",
             ),
             models.Index(fields=["root", "created_at"], name="discussions_replies"),

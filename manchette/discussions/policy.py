@@ -42,31 +42,59 @@ def site_settings() -> DiscussionSettings:
     return DiscussionSettings.load()
 
 
-def article_section(article: ArticlePage) -> SectionPage | None:
-    parent_path = article.path[: -ArticlePage.steplen]
-    return SectionPage.objects.filter(path=parent_path).first()
+POLICIES_CACHE_KEY = "discussions:policies"
 
 
-def article_policy(
-    article: ArticlePage, *, section: SectionPage | None = None
-) -> tuple[str, int | None]:
-    """(moderation policy, close after days) for this article."""
-    section = section or article_section(article)
-    site = site_settings()
-    policy = site.policy
-    days = site.comments_close_after_days
-    if section is not None:
-        if section.comment_policy != CommentPolicy.INHERIT:
-            policy = section.comment_policy
-        if section.comments_close_after_days is not None:
-            days = section.comments_close_after_days
+def _policies() -> dict:
+    """The site's policy and every section's own, read together and kept in the
+    shared cache: the article page asks at every render (dropped when the site's
+    settings or a section change, see apps.py)."""
+    policies = cache.get(POLICIES_CACHE_KEY)
+    if policies is None:
+        site = site_settings()
+        policies = {
+            "site": (site.policy, site.comments_close_after_days),
+            "sections": {
+                path: (policy, days)
+                for path, policy, days in SectionPage.objects.values_list(
+                    "path", "comment_policy", "comments_close_after_days"
+                )
+            },
+        }
+        cache.set(POLICIES_CACHE_KEY, policies, timeout=3600)
+    return policies
+
+
+def policies_changed() -> None:
+    cache.delete(POLICIES_CACHE_KEY)
+
+
+def article_policy(article: ArticlePage) -> tuple[str, int | None]:
+    """(moderation policy, close after days) for this article: its section's
+    choices where it has some, else the site's."""
+    policies = _policies()
+    policy, days = policies["site"]
+    own = policies["sections"].get(article.path[: -ArticlePage.steplen])
+    if own is not None:
+        section_policy, section_days = own
+        if section_policy != CommentPolicy.INHERIT:
+            policy = section_policy
+        if section_days is not None:
+            days = section_days
     return policy, days
 
 
-def article_is_open(article: ArticlePage, *, close_after_days: int | None) -> bool:
-    if not article.live or getattr(article, "comments_closed", False):
+def article_is_open(
+    article: ArticlePage, *, close_after_days: int | None, closed: bool | None = None
+) -> bool:
+    """`closed`: the discussion row's flag when the caller has already read it."""
+    if not article.live or article.comments_closed:
         return False
-    if ArticleDiscussion.objects.filter(article_id=article.pk, closed=True).exists():
+    if closed is None:
+        closed = ArticleDiscussion.objects.filter(
+            article_id=article.pk, closed=True
+        ).exists()
+    if closed:
         return False
     published = article.first_published_at
     if close_after_days is not None and published is not None:

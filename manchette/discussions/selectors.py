@@ -44,6 +44,16 @@ class ThreadPage:
         return self.page + 1
 
 
+def discussion_row(*, article_id: int) -> tuple[int, bool]:
+    """(approved comments, closed by hand) in one read."""
+    row = (
+        ArticleDiscussion.objects.filter(article_id=article_id)
+        .values_list("comment_count", "closed")
+        .first()
+    )
+    return row or (0, False)
+
+
 def comment_count(*, article_id: int) -> int:
     return (
         ArticleDiscussion.objects.filter(article_id=article_id)
@@ -65,6 +75,7 @@ def thread_page(
     sort: str = DEFAULT_SORT,
     page: int = 1,
     per_page: int | None = None,
+    count: int | None = None,
 ) -> ThreadPage:
     """One page of top-level comments, each with `.replies` (every visible reply of
     its thread, in conversation order, depth first)."""
@@ -72,6 +83,8 @@ def thread_page(
     page = max(1, page)
     per_page = per_page or conf.get("PER_PAGE")
     start = (page - 1) * per_page
+    if count == 0:  # nothing approved: no thread (placeholders only stay for replies)
+        return ThreadPage(article_id, 0, sort, page, has_next=False)
     top = list(
         _thread_queryset()
         .filter(IN_THREAD, article_id=article_id, depth=0)
@@ -91,7 +104,7 @@ def thread_page(
         comment.replies = _depth_first(comment.pk, replies_by_parent)  # type: ignore[attr-defined]
     return ThreadPage(
         article_id=article_id,
-        count=comment_count(article_id=article_id),
+        count=comment_count(article_id=article_id) if count is None else count,
         sort=sort,
         page=page,
         has_next=has_next,

@@ -80,12 +80,15 @@ def discussion_context(
 ) -> dict[str, Any]:
     """What the discussion block shows (shared by every reader: nothing personal)."""
     policy, days = article_policy(article)
-    thread = selectors.thread_page(article_id=article.pk, sort=sort, page=page)
+    count, closed = selectors.discussion_row(article_id=article.pk)
+    thread = selectors.thread_page(
+        article_id=article.pk, sort=sort, page=page, count=count
+    )
     selectors.thread_tree(thread.comments)
     return {
         "article": article,
         "thread": thread,
-        "is_open": article_is_open(article, close_after_days=days),
+        "is_open": article_is_open(article, close_after_days=days, closed=closed),
         "policy": policy,
         "sorts": [
             ("recents", _("Les plus récents")),
