@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from manchette.core.scheduling import scheduler_tick
 
@@ -30,7 +30,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         last_runs: dict[str, float] = {}
         while running:
-            close_old_connections()
+            if not connection.in_atomic_block:  # (a test's transaction, for --once)
+                close_old_connections()
             scheduler_tick(last_runs=last_runs)
             if options["once"]:
                 return
