@@ -62,7 +62,9 @@ def same_origin(request: HttpRequest) -> bool:
     return host == request.get_host() or origin in settings.CSRF_TRUSTED_ORIGINS
 
 
-def reader_post(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+def reader_post(
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     """For forms embedded in whole-page-cached pages, which cannot carry a per-reader
     CSRF token: the request must come from our own origin instead (docs/decisions.md)."""
 

@@ -86,7 +86,7 @@ def reader_home(request: HttpRequest) -> HttpResponse:
         subscriptions=selectors.subscriptions_of_identity(identity=identity),
         frequencies=Frequency.choices,
         data_token=notifications.reader_link_token(
-            purpose="data", email=request.user.email
+            purpose="data", email=getattr(request.user, "email", "")
         ),
     )
 

@@ -79,7 +79,7 @@ class CommentForm(forms.Form):
         self.guest = guest
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if self.guest:
             if not (data.get("nom") or "").strip() and "nom" not in self.errors:
                 self.add_error(

@@ -9,6 +9,7 @@ unsubscribe in each."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.core import signing
@@ -439,7 +440,7 @@ def daily_digests_send(*, now=None) -> int:
             if not count:
                 continue
             message = _digest_message(subscription, count)
-            transaction.on_commit(lambda message=message: _send(**message))
+            transaction.on_commit(partial(_send, **message))
             sent += 1
     return sent
 

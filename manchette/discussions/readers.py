@@ -21,9 +21,10 @@ COOKIE_SALT = "discussions.identity"
 
 def request_identity(request: HttpRequest) -> Identity | None:
     """The reader's identity: their account when signed in, else the signed cookie."""
-    cached = getattr(request, "_discussions_identity", False)
-    if cached is not False:
+    if hasattr(request, "_discussions_identity"):
+        cached: Identity | None = request._discussions_identity
         return cached
+    identity: Identity | None
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         identity = services.identity_for_user(user=user)

@@ -99,7 +99,7 @@ def thread_page(
             .filter(IN_THREAD, root_id__in=[c.pk for c in top])
             .order_by("created_at", "pk")
         ):
-            replies_by_parent.setdefault(reply.parent_id, []).append(reply)
+            replies_by_parent.setdefault(reply.parent_id or 0, []).append(reply)
     for comment in top:
         comment.replies = _depth_first(comment.pk, replies_by_parent)  # type: ignore[attr-defined]
     return ThreadPage(
@@ -129,7 +129,7 @@ def thread_tree(comments: list[Comment]) -> list[Comment]:
         for reply in top.replies:  # type: ignore[attr-defined]
             by_parent.setdefault(reply.parent_id, []).append(reply)
         for node in [top, *top.replies]:  # type: ignore[attr-defined]
-            node.children_list = by_parent.get(node.pk, [])  # type: ignore[attr-defined]
+            node.children_list = by_parent.get(node.pk, [])
     return comments
 
 
@@ -145,7 +145,7 @@ def article_comment_counts_annotate(articles: list[ArticlePage]) -> None:
     """Card annotator: `comment_count` on every card, in one query."""
     counts = comment_counts_for_articles([a.pk for a in articles])
     for article in articles:
-        article.comment_count = counts.get(article.pk, 0)  # type: ignore[attr-defined]
+        article.comment_count = counts.get(article.pk, 0)
 
 
 def votes_of(*, identity: Identity, comment_ids: list[int]) -> dict[int, int]:

@@ -7,6 +7,7 @@ import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -143,7 +144,7 @@ def _page_changed(article_id: int) -> None:
 
 def _live_publish(*, article_id: int, comment_id: int, count: int) -> None:
     try:
-        from manchette.live.services import event_publish  # type: ignore[import-not-found]
+        from manchette.live.services import event_publish
     except ImportError:  # the live channel is optional: pages then poll the count
         return
     try:
@@ -514,9 +515,9 @@ def comment_moderate(
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if action in MODERATION_STATUS:
         fields = {"removal_reason": reason} if action == ModerationAction.REMOVE else {}
-        _status_set(comment, MODERATION_STATUS[action], **fields)
+        _status_set(comment, MODERATION_STATUS[ModerationAction(action)], **fields)
     elif action in MODERATION_FLAGS:
-        name, value = MODERATION_FLAGS[action]
+        name, value = MODERATION_FLAGS[ModerationAction(action)]
         setattr(comment, name, value)
         comment.save(update_fields=[name])
         _page_changed(comment.article_id)
@@ -540,7 +541,7 @@ def comment_moderate(
     if action == ModerationAction.REMOVE:
         comment_id = comment.pk
         for listener in removal_listeners:
-            transaction.on_commit(lambda listener=listener: listener(comment_id))
+            transaction.on_commit(partial(listener, comment_id))
     return comment
 
 

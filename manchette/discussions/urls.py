@@ -40,4 +40,4 @@ urlpatterns = [
 ]
 
 # The JSON API and its OpenAPI schema (/api/discussions/openapi.json).
-urlpatterns.append(path("api/discussions/", api.urls))
+urlpatterns.append(path("api/discussions/", api.urls))  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from django.db import DatabaseError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -146,7 +146,7 @@ def _thread_response(
 
 
 @require_GET
-def thread(request: HttpRequest, article_id: int) -> HttpResponse:
+def thread(request: HttpRequest, article_id: int) -> HttpResponseBase:
     """Other sorts and pages of the discussion (uncached: personal controls shown)."""
     article = article_or_404(article_id)
     sort, page = _sort_and_page(request)
@@ -155,7 +155,7 @@ def thread(request: HttpRequest, article_id: int) -> HttpResponse:
 
 @require_POST
 @reader_post
-def comment_post(request: HttpRequest, article_id: int) -> HttpResponse:
+def comment_post(request: HttpRequest, article_id: int) -> HttpResponseBase:
     article = article_or_404(article_id)
     signed_in = is_signed_in(request)
     form = CommentForm(request.POST, guest=not signed_in)
@@ -163,7 +163,9 @@ def comment_post(request: HttpRequest, article_id: int) -> HttpResponse:
         first = next(iter(form.errors.values()))[0]
         if _wants_json(request):
             return JsonResponse({"error": first}, status=400)
-        return _thread_response(request, article, form=form, error=first, status=400)
+        return _thread_response(
+            request, article, form=form, error=str(first), status=400
+        )
     data = form.cleaned_data
     submission = Submission(
         text=data["texte"],
@@ -246,7 +248,7 @@ def _posted_json(request: HttpRequest, article: ArticlePage, comment: Comment) -
 
 
 @require_GET
-def reply_page(request: HttpRequest, comment_id: int) -> HttpResponse:
+def reply_page(request: HttpRequest, comment_id: int) -> HttpResponseBase:
     comment = comment_or_404(comment_id)
     context = discussion_context(article=comment.article)
     context.update(parent=comment, personal=True)
@@ -255,7 +257,7 @@ def reply_page(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 @require_POST
 @reader_post
-def comment_vote(request: HttpRequest, comment_id: int) -> HttpResponse:
+def comment_vote(request: HttpRequest, comment_id: int) -> HttpResponseBase:
     comment = comment_or_404(comment_id)
     try:
         value = int(request.POST.get("valeur", ""))
@@ -283,7 +285,7 @@ def comment_vote(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @reader_post
-def comment_report(request: HttpRequest, comment_id: int) -> HttpResponse:
+def comment_report(request: HttpRequest, comment_id: int) -> HttpResponseBase:
     comment = comment_or_404(comment_id)
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -307,10 +309,10 @@ def comment_report(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @reader_post
-def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
+def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponseBase:
     comment = comment_or_404(comment_id)
     identity = request_identity(request)
-    if not services.comment_is_editable(comment, identity=identity):
+    if identity is None or not services.comment_is_editable(comment, identity=identity):
         return _message_page(
             request,
             comment,
@@ -345,7 +347,7 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @reader_post
-def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponse:
+def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponseBase:
     comment = comment_or_404(comment_id)
     identity = request_identity(request)
     if identity is None or comment.identity_id != identity.pk:
@@ -463,7 +465,7 @@ def count_json(request: HttpRequest, article_id: int) -> JsonResponse:
 
 @require_http_methods(["GET", "POST"])
 @csrf_exempt
-def confirm(request: HttpRequest, token: str) -> HttpResponse:
+def confirm(request: HttpRequest, token: str) -> HttpResponseBase:
     if request.method == "POST":
         identity = notifications.identity_confirm(token=token)
         if identity is None:
@@ -486,7 +488,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @csrf_exempt
-def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponseBase:
     """One click (RFC 8058: the mailbox provider POSTs here) or one button."""
     subscription = notifications.subscription_from_token(token)
     if subscription is None:
@@ -505,7 +507,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @csrf_exempt
-def review(request: HttpRequest, token: str) -> HttpResponse:
+def review(request: HttpRequest, token: str) -> HttpResponseBase:
     comment = notifications.comment_from_review_token(token)
     if comment is None or comment.identity is None:
         return _link_page(request, _("Ce lien n’est plus valable."), status=400)

@@ -6,7 +6,10 @@ from manchette.core.templatetags.manchette import date_long, typo
 
 
 def test_typo_adds_non_breaking_spaces_before_double_punctuation_and_inside_guillemets():
-    assert str(typo("Vraiment ? « Oui » ; enfin !")) == "Vraiment\u202f? «\u202fOui\u202f»\u202f; enfin\u202f!"
+    assert (
+        str(typo("Vraiment ? « Oui » ; enfin !"))
+        == "Vraiment\u202f? «\u202fOui\u202f»\u202f; enfin\u202f!"
+    )
 
 
 def test_typo_leaves_character_references_and_tags_whole():
@@ -23,4 +26,7 @@ def test_dates_read_as_a_french_newspaper_writes_them():
     from django.utils import translation
 
     with translation.override("fr"):
-        assert date_long(datetime(2020, 10, 9, 12, 5, tzinfo=ZoneInfo("UTC"))) == "vendredi 9 octobre 2020 à 14\u00a0h\u00a005"
+        assert (
+            date_long(datetime(2020, 10, 9, 12, 5, tzinfo=ZoneInfo("UTC")))
+            == "vendredi 9 octobre 2020 à 14\u00a0h\u00a005"
+        )

@@ -32,7 +32,9 @@ pytestmark = [
     pytest.mark.xdist_group("browser"),
 ]
 
-SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts"  # copied by hand to docs/screenshots/
+SCREENSHOTS = (
+    Path(settings.BASE_DIR) / "test-artifacts"
+)  # copied by hand to docs/screenshots/
 
 
 def _seed() -> ArticlePage:

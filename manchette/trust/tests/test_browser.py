@@ -36,7 +36,9 @@ pytestmark = [
     pytest.mark.xdist_group("browser"),
 ]
 
-SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts"  # copied by hand to docs/screenshots/
+SCREENSHOTS = (
+    Path(settings.BASE_DIR) / "test-artifacts"
+)  # copied by hand to docs/screenshots/
 EDITOR = ("verificatrice", "motdepasse-verif")
 LEGAL_VALUES = {
     "publisher_name": "Presse Indépendante SCOP",

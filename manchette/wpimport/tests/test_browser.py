@@ -53,9 +53,7 @@ def test_old_wordpress_address_opens_the_imported_article_with_its_comments(
         assert page.get_by_role("link", name="Voir sur YouTube").count() == 1
         assert page.locator(".comment").count() >= 15
         page.screenshot(
-            path=str(
-                settings.BASE_DIR / "test-artifacts" / "wpimport-article.png"
-            ),
+            path=str(settings.BASE_DIR / "test-artifacts" / "wpimport-article.png"),
             full_page=True,
         )
         page.goto(live_server.url + "/?p=4")
@@ -67,9 +65,7 @@ def test_old_wordpress_address_opens_the_imported_article_with_its_comments(
             ".comments, #commentaires, .discussion"
         ).first.scroll_into_view_if_needed()
         page.screenshot(
-            path=str(
-                settings.BASE_DIR / "test-artifacts" / "wpimport-comments.png"
-            ),
+            path=str(settings.BASE_DIR / "test-artifacts" / "wpimport-comments.png"),
             full_page=False,
         )
     finally:

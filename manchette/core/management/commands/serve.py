@@ -64,7 +64,14 @@ def page_server_argv(*, host: str, port: int, workers: int) -> list[str]:
 def task_worker_argv() -> list[str]:
     if settings.TASK_BACKEND == "rq":
         # django-tasks-rq's job class runs the task objects that the queue holds.
-        return [*MANAGE, "rqworker", "default", "--with-scheduler", "--job-class", "django_tasks_rq.backend.Job"]
+        return [
+            *MANAGE,
+            "rqworker",
+            "default",
+            "--with-scheduler",
+            "--job-class",
+            "django_tasks_rq.backend.Job",
+        ]
     return [*MANAGE, "db_worker", "--queue-name", "*", "--interval", "0.5"]
 
 
