@@ -311,7 +311,9 @@ LOGGING = {
     "loggers": {
         "manchette": {"level": env("MANCHETTE_LOG_LEVEL", default="INFO")},
         # One line per task run is noise on a console; failures still show.
-        "django_tasks_db": {"level": env("MANCHETTE_TASKS_LOG_LEVEL", default="WARNING")},
+        "django_tasks_db": {
+            "level": env("MANCHETTE_TASKS_LOG_LEVEL", default="WARNING")
+        },
         "django_tasks": {"level": env("MANCHETTE_TASKS_LOG_LEVEL", default="WARNING")},
     },
 }
