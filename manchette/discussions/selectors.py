@@ -4,8 +4,10 @@ number of comments: the counts row, one page of top-level comments, their replie
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from manchette.discussions import conf
 from manchette.discussions.models import (
@@ -16,7 +18,7 @@ from manchette.discussions.models import (
     Identity,
     Vote,
 )
-from manchette.newsroom.models import ArticlePage
+from manchette.newsroom.models import ArticlePage, SectionPage
 
 SORTS = {
     "recents": ("-is_pinned", "-created_at", "-pk"),
@@ -254,3 +256,32 @@ def subscriptions_of_identity(*, identity: Identity) -> QuerySet:
         .select_related("article")
         .order_by("-created_at")
     )
+
+
+def article_ids_most_commented(
+    *, since: datetime, section: SectionPage | None = None, limit: int = 5
+) -> list[tuple[int, int]]:
+    """(article id, comments published since) for the most commented live articles,
+    most first: the "Les plus commentés" rankings."""
+    articles = ArticlePage.objects.live().public()
+    if section is not None:
+        articles = articles.descendant_of(section)
+    rows = (
+        Comment.objects.filter(
+            status=CommentStatus.APPROVED,
+            created_at__gte=since,
+            article__in=articles.values("pk"),
+        )
+        .values("article_id")
+        .annotate(count=Count("pk"))
+        .order_by("-count", "article_id")[:limit]
+    )
+    return [(row["article_id"], row["count"]) for row in rows]
+
+
+def moderation_queue_waiting() -> dict[str, int]:
+    """How many comments wait for a moderator, and for how long the oldest has."""
+    waiting = Comment.objects.filter(status=CommentStatus.PENDING)
+    oldest = waiting.order_by("created_at").values_list("created_at", flat=True).first()
+    minutes = int((timezone.now() - oldest).total_seconds() // 60) if oldest else 0
+    return {"count": waiting.count(), "oldest_minutes": minutes}
