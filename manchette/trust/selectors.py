@@ -32,6 +32,15 @@ def corrections_for_article(*, article_id: int) -> list[Correction]:
     )
 
 
+def corrections_of(article: Any) -> list[Correction]:
+    """The same, read once per rendered article (the box and the JSON-LD both show them)."""
+    cached: list[Correction] | None = getattr(article, "_trust_corrections", None)
+    if cached is None:
+        cached = corrections_for_article(article_id=article.pk)
+        article._trust_corrections = cached
+    return cached
+
+
 def corrections_latest(*, limit: int = CORRECTIONS_PAGE_SIZE) -> QuerySet[Correction]:
     """Every correction of a published article, newest first."""
     live = ArticlePage.objects.live().public().values("pk")
@@ -150,7 +159,7 @@ def reader_cookies() -> list[CookieUse]:
 def article_json_ld_extend(article: ArticlePage, data: dict[str, Any]) -> None:
     """schema.org `correction` (CorrectionComment items), and `dateModified` moved to
     the latest correction. A silent typo fix is no correction and moves nothing."""
-    corrections = corrections_for_article(article_id=article.pk)
+    corrections = corrections_of(article)
     if not corrections:
         return
     data["correction"] = [

@@ -12,7 +12,7 @@ register = template.Library()
 
 @register.simple_tag
 def article_corrections(article: Any) -> list[Any]:
-    return selectors.corrections_for_article(article_id=article.pk)
+    return selectors.corrections_of(article)
 
 
 @register.simple_tag
