@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
-from wagtail.models import Locale, Page
+from wagtail.models import Collection, Locale, Page
 
 
 def site_root_ensure() -> Page:
-    """Wagtail's invisible root page (made by its migrations); recreated when a
-    database was emptied after migrating, as test runs do."""
+    """Wagtail's invisible root page and root collection (made by its migrations);
+    recreated when a database was emptied after migrating, as test runs do."""
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
     root = Page.get_first_root_node()
     if root is not None:
         return root
