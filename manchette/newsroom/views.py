@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -19,31 +21,34 @@ from manchette.newsroom.selectors import (
 from manchette.topics.models import Topic
 
 
+def _listing(
+    request: HttpRequest, *, name: str, obj: Topic | Author, articles: Any
+) -> HttpResponse:
+    """A topic's or an author's page: their articles, newest first, paginated."""
+    page_cache_tags(request, "site", f"{name}:{obj.pk}", f"list:{name}:{obj.pk}")
+    context = {
+        name: obj,
+        "articles": paginate(articles, page=request.GET.get("page"), request=request),
+    }
+    return render(request, f"newsroom/{name}_page.html", context)
+
+
 @require_GET
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic, slug=slug)
-    page_cache_tags(request, "site", f"topic:{topic.pk}", f"list:topic:{topic.pk}")
-    articles = paginate(
-        article_list_for_topic(topic=topic),
-        page=request.GET.get("page"),
-        request=request,
-    )
-    return render(
-        request, "newsroom/topic_page.html", {"topic": topic, "articles": articles}
+    return _listing(
+        request, name="topic", obj=topic, articles=article_list_for_topic(topic=topic)
     )
 
 
 @require_GET
 def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     author = get_object_or_404(Author, slug=slug)
-    page_cache_tags(request, "site", f"author:{author.pk}", f"list:author:{author.pk}")
-    articles = paginate(
-        article_list_for_author(author=author),
-        page=request.GET.get("page"),
-        request=request,
-    )
-    return render(
-        request, "newsroom/author_page.html", {"author": author, "articles": articles}
+    return _listing(
+        request,
+        name="author",
+        obj=author,
+        articles=article_list_for_author(author=author),
     )
 
 
