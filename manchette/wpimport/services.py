@@ -894,10 +894,21 @@ class WordPressImport:
         revision = page.latest_revision
         return revision is not None and revision.user_id is not None
 
-    def _post(self, item: wxr.WxrItem, title: str, what: str) -> ArticlePage | None:
-        mapping = self._mapping(WordPressKind.POST, item.id)
+    def _previous_import(
+        self,
+        *,
+        kind: str,
+        model: type[Page],
+        item: wxr.WxrItem,
+        label: str,
+        what: str,
+        kept: str,
+    ) -> tuple[Any, str, bool]:
+        """The page an earlier run made from this item, its new fingerprint, and whether
+        to leave the page as it is (unchanged since, or edited in Manchette since)."""
+        mapping = self._mapping(kind, item.id)
         page = (
-            ArticlePage.objects.filter(pk=mapping.object_id).first()
+            model.objects.filter(pk=mapping.object_id).first()
             if mapping is not None
             else None
         )
@@ -907,12 +918,23 @@ class WordPressImport:
             and mapping is not None
             and mapping.fingerprint == fingerprint
         ):
-            self.report.count("post", "unchanged")
-            return page
+            self.report.count(label, "unchanged")
+            return page, fingerprint, True
         if page is not None and self._editor_changed(page):
-            self.report.skip(
-                "post", what, "modifié dans Manchette depuis l’import : non écrasé"
-            )
+            self.report.skip(label, what, kept)
+            return page, fingerprint, True
+        return page, fingerprint, False
+
+    def _post(self, item: wxr.WxrItem, title: str, what: str) -> ArticlePage | None:
+        page, fingerprint, keep = self._previous_import(
+            kind=WordPressKind.POST,
+            model=ArticlePage,
+            item=item,
+            label="post",
+            what=what,
+            kept="modifié dans Manchette depuis l’import : non écrasé",
+        )
+        if keep:
             return page
         section = self._section_for(item, what)
         published = self._when(item.date, item.date_gmt)
@@ -1073,24 +1095,15 @@ class WordPressImport:
     def _static_page(
         self, item: wxr.WxrItem, title: str, what: str
     ) -> StaticPage | None:
-        mapping = self._mapping(WordPressKind.PAGE, item.id)
-        page = (
-            StaticPage.objects.filter(pk=mapping.object_id).first()
-            if mapping is not None
-            else None
+        page, fingerprint, keep = self._previous_import(
+            kind=WordPressKind.PAGE,
+            model=StaticPage,
+            item=item,
+            label="page",
+            what=what,
+            kept="modifiée dans Manchette depuis l’import : non écrasée",
         )
-        fingerprint = _fingerprint(asdict(item) | {"comments": None})
-        if (
-            page is not None
-            and mapping is not None
-            and mapping.fingerprint == fingerprint
-        ):
-            self.report.count("page", "unchanged")
-            return page
-        if page is not None and self._editor_changed(page):
-            self.report.skip(
-                "page", what, "modifiée dans Manchette depuis l’import : non écrasée"
-            )
+        if keep:
             return page
         if item.parent:
             self.report.note(
