@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 setup: install
-	MANCHETTE_DEMO_ALLOWED=1 $(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py load_demo
 	$(PY) manage.py load_trust_demo

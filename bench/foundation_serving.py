@@ -304,7 +304,6 @@ def stack_environment(workdir: Path, *, stack: str) -> dict[str, str]:
     env.update(
         PYTHONDONTWRITEBYTECODE="1",
         DJANGO_SETTINGS_MODULE="config.settings",
-        MANCHETTE_DEMO_ALLOWED="1",
         DJANGO_LOG_LEVEL="ERROR",
     )
     if stack == "postgres":

@@ -161,7 +161,6 @@ def main() -> None:
             **os.environ,
             "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
             "MANCHETTE_MEDIA_ROOT": str(folder / "media"),
-            "MANCHETTE_DEMO_ALLOWED": "1",
         }
         env.pop("REDIS_URL", None)
         if args.redis:

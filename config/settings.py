@@ -7,7 +7,6 @@ import secrets
 from pathlib import Path
 
 import environ
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = (
@@ -318,5 +317,3 @@ LOGGING = {
     },
 }
 
-MANCHETTE_DEMO_ALLOWED = env.bool("MANCHETTE_DEMO_ALLOWED", default=False)
-SITE_LABEL = _("Site d’information")
