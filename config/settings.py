@@ -316,4 +316,3 @@ LOGGING = {
         "django_tasks": {"level": env("MANCHETTE_TASKS_LOG_LEVEL", default="WARNING")},
     },
 }
-
