@@ -10,12 +10,14 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from manchette.core.pagecache import tags_invalidate
 from manchette.discussions import conf
+from manchette.discussions.fragments import discussion_changed
 from manchette.discussions.models import (
     ArticleDiscussion,
     Comment,
@@ -126,19 +128,30 @@ def _identity_approved_add(identity_id: int | None, delta: int) -> None:
     if not identity_id or not delta:
         return
     # (never below zero: imported comments may be attached to an identity later)
-    Identity.objects.filter(pk=identity_id, approved_count__gte=-delta).update(
-        approved_count=F("approved_count") + delta
+    # The trust that follows from the new count, as trust_compute says, in the same
+    # statement: no read of the identity on the way.
+    staff = Exists(
+        get_user_model().objects.filter(pk=OuterRef("user_id"), is_staff=True)
     )
-    identity = Identity.objects.select_related("user").get(pk=identity_id)
-    trust = trust_compute(identity)
-    if trust != identity.trust:
-        Identity.objects.filter(pk=identity_id).update(trust=trust)
+    Identity.objects.filter(pk=identity_id, approved_count__gte=-delta).update(
+        approved_count=F("approved_count") + delta,
+        trust=Case(
+            When(staff, then=Value(Trust.STAFF)),
+            When(email_confirmed_at__isnull=True, then=Value(Trust.NEW)),
+            When(
+                approved_count__gte=conf.get("TRUSTED_AFTER") - delta,
+                then=Value(Trust.TRUSTED),
+            ),
+            default=Value(Trust.CONFIRMED),
+        ),
+    )
 
 
 # Counts and what follows a change of what readers see ---------------------------------
 
 
 def _page_changed(article_id: int) -> None:
+    discussion_changed(article_id)
     transaction.on_commit(lambda: tags_invalidate([f"page:{article_id}"]))
 
 

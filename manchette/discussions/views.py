@@ -7,18 +7,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from manchette.core.http import reader_post
-from manchette.discussions import conf, notifications, selectors, services
+from manchette.discussions import conf, fragments, notifications, selectors, services
 from manchette.discussions.forms import (
     CommentForm,
     EditForm,
@@ -100,6 +103,49 @@ def discussion_context(
     }
 
 
+def _fragment_variant(article: ArticlePage, *parts: object) -> str:
+    """What, besides the discussion's version, changes the shared fragment: the
+    policy (the form's notice), whether the article takes comments by its own flag
+    and date (closing by hand changes the version), the language."""
+    policy, days = article_policy(article)
+    open_by_date = article_is_open(article, close_after_days=days, closed=False)
+    return "|".join(map(str, (*parts, policy, int(open_by_date), get_language())))
+
+
+def _shared_html(template: str, context: dict[str, Any]) -> str:
+    # SITE_NAME: the newsroom's name on the comments it signs (no request here).
+    return render_to_string(
+        template,
+        {**context, "personal": False, "SITE_NAME": settings.WAGTAIL_SITE_NAME},
+    )
+
+
+def discussion_block_html(*, article: ArticlePage) -> SafeString:
+    """The discussion under an article, as every reader sees it: rendered once per
+    change of the discussion (fragments)."""
+    html = fragments.fragment_html(
+        article_id=article.pk,
+        variant=_fragment_variant(article, "block"),
+        render=lambda: _shared_html(
+            "discussions/section.html", discussion_context(article=article)
+        ),
+    )
+    return mark_safe(html)  # noqa: S308 - our own template's output
+
+
+def _thread_fragment_html(*, article: ArticlePage, sort: str, page: int) -> str:
+    """Another sort or page of the thread, for "load more", as every reader sees it."""
+    sort = sort if sort in selectors.SORTS else selectors.DEFAULT_SORT
+    return fragments.fragment_html(
+        article_id=article.pk,
+        variant=_fragment_variant(article, "thread", sort, page),
+        render=lambda: _shared_html(
+            "discussions/thread_fragment.html",
+            discussion_context(article=article, sort=sort, page=page),
+        ),
+    )
+
+
 def _thread_response(
     request: HttpRequest,
     article: ArticlePage,
@@ -150,6 +196,12 @@ def thread(request: HttpRequest, article_id: int) -> HttpResponseBase:
     """Other sorts and pages of the discussion (uncached: personal controls shown)."""
     article = article_or_404(article_id)
     sort, page = _sort_and_page(request)
+    if request.GET.get("fragment") and request_identity(request) is None:
+        # Nothing of this reader's own to show: the shared fragment serves.
+        return HttpResponse(
+            _thread_fragment_html(article=article, sort=sort, page=page),
+            headers=NO_STORE,
+        )
     return _thread_response(request, article, sort=sort, page=page)
 
 

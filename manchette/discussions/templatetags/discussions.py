@@ -10,12 +10,13 @@ from manchette.discussions.rendering import identicon_svg
 register = template.Library()
 
 
-@register.inclusion_tag("discussions/section.html")
-def discussion_block(article: Any) -> dict[str, Any]:
-    """The discussion under an article, as every reader sees it (cached with the page)."""
-    from manchette.discussions.views import discussion_context
+@register.simple_tag
+def discussion_block(article: Any) -> SafeString:
+    """The discussion under an article, as every reader sees it (cached with the page,
+    and on its own until the discussion changes)."""
+    from manchette.discussions.views import discussion_block_html
 
-    return {**discussion_context(article=article), "personal": False}
+    return discussion_block_html(article=article)
 
 
 @register.filter
