@@ -17,7 +17,7 @@ from ninja import Field, Header, NinjaAPI, Query, Schema, Status
 from ninja.errors import ValidationError
 
 from manchette.core.http import same_origin
-from manchette.discussions import conf, selectors, services
+from manchette.discussions import conf, fragments, selectors, services
 from manchette.discussions.forms import form_age_seconds
 from manchette.discussions.models import Comment, ReportReason
 from manchette.discussions.policy import CommentRefused
@@ -197,8 +197,20 @@ def thread_list(
     each with its replies in conversation order; `has_next` tells whether page+1
     exists."""
     article = article_or_404(article_id)
-    thread = selectors.thread_page(article_id=article.pk, sort=sort, page=page)
     url = article.url
+    body = fragments.cached_render(
+        article_id=article.pk,
+        variant=f"api|{sort}|{page}|{url}",
+        render=lambda: _thread_json(request, article.pk, url, sort=sort, page=page),
+    )
+    return HttpResponse(body, content_type=api.get_content_type())
+
+
+def _thread_json(
+    request: HttpRequest, article_id: int, url: str, *, sort: str, page: int
+) -> str:
+    """The page as its schema says, rendered once per change of the discussion."""
+    thread = selectors.thread_page(article_id=article_id, sort=sort, page=page)
     comments = [
         {
             **_comment_out(top, article_url=url),
@@ -209,14 +221,19 @@ def thread_list(
         }
         for top in thread.comments
     ]
-    return {
-        "article_id": article.pk,
+    data = {
+        "article_id": article_id,
         "count": thread.count,
         "sort": thread.sort,
         "page": thread.page,
         "has_next": thread.has_next,
         "comments": comments,
     }
+    return str(
+        api.renderer.render(
+            request, ThreadOut.model_validate(data).model_dump(), response_status=200
+        )
+    )
 
 
 def _post(

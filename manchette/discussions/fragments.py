@@ -47,9 +47,10 @@ def discussion_changed(article_id: int) -> None:
     transaction.on_commit(lambda: _version_set(article_id))
 
 
-def fragment_html(*, article_id: int, variant: str, render: Callable[[], str]) -> str:
-    """The fragment of this discussion named by `variant`, from the cache when it was
-    rendered at the current version, else rendered now and stored."""
+def cached_render(*, article_id: int, variant: str, render: Callable[[], str]) -> str:
+    """The fragment (HTML, or the API's JSON) of this discussion named by `variant`,
+    from the cache when it was rendered at the current version, else rendered now
+    and stored."""
     version_key = VERSION_KEY.format(article_id)
     fragment_key = FRAGMENT_KEY.format(article_id, variant)
     found = cache.get_many([version_key, fragment_key])

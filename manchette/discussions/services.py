@@ -9,8 +9,8 @@ import secrets
 from datetime import datetime, timedelta
 from functools import partial
 
-from django.db import IntegrityError, transaction
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _

@@ -123,7 +123,7 @@ def _shared_html(template: str, context: dict[str, Any]) -> str:
 def discussion_block_html(*, article: ArticlePage) -> SafeString:
     """The discussion under an article, as every reader sees it: rendered once per
     change of the discussion (fragments)."""
-    html = fragments.fragment_html(
+    html = fragments.cached_render(
         article_id=article.pk,
         variant=_fragment_variant(article, "block"),
         render=lambda: _shared_html(
@@ -133,10 +133,10 @@ def discussion_block_html(*, article: ArticlePage) -> SafeString:
     return mark_safe(html)  # noqa: S308 - our own template's output
 
 
-def _thread_fragment_html(*, article: ArticlePage, sort: str, page: int) -> str:
+def _thread_cached_render(*, article: ArticlePage, sort: str, page: int) -> str:
     """Another sort or page of the thread, for "load more", as every reader sees it."""
     sort = sort if sort in selectors.SORTS else selectors.DEFAULT_SORT
-    return fragments.fragment_html(
+    return fragments.cached_render(
         article_id=article.pk,
         variant=_fragment_variant(article, "thread", sort, page),
         render=lambda: _shared_html(
@@ -199,7 +199,7 @@ def thread(request: HttpRequest, article_id: int) -> HttpResponseBase:
     if request.GET.get("fragment") and request_identity(request) is None:
         # Nothing of this reader's own to show: the shared fragment serves.
         return HttpResponse(
-            _thread_fragment_html(article=article, sort=sort, page=page),
+            _thread_cached_render(article=article, sort=sort, page=page),
             headers=NO_STORE,
         )
     return _thread_response(request, article, sort=sort, page=page)

@@ -171,7 +171,7 @@ def test_a_render_made_before_the_change_was_committed_is_not_kept(
     django_capture_on_commit_callbacks, article
 ):
     def shown(text: str) -> str:
-        return fragments.fragment_html(
+        return fragments.cached_render(
             article_id=article.pk, variant="test", render=lambda: text
         )
 
@@ -201,3 +201,37 @@ def test_load_more_serves_the_shared_fragment_to_readers_without_identity(
     second = client.get(url)
     assert "no-store" in second["Cache-Control"]
     assert "<span data-upvotes>1</span>" in second.content.decode()
+
+
+def test_the_apis_thread_json_follows_every_change_too(
+    client, committed, article, post_moderation
+):
+    identity = make_identity()
+    comment = _post(article, identity, "Par l’API.")
+    url = f"/api/discussions/articles/{article.pk}/comments"
+    first = client.get(url).json()
+    assert first["count"] == 1 and first["comments"][0]["upvotes"] == 0
+    assert _discussion_queries_of(client, url) == []
+    committed(
+        lambda: services.comment_vote(
+            comment=comment, identity=make_identity(), value=1
+        )
+    )
+    assert client.get(url).json()["comments"][0]["upvotes"] == 1
+    committed(
+        lambda: services.comment_edit(comment=comment, identity=identity, body="Revu.")
+    )
+    edited = client.get(url).json()["comments"][0]
+    assert edited["html"] == "<p>Revu.</p>" and edited["edited"] is True
+    committed(
+        lambda: services.comment_moderate(
+            comment=comment, moderator=None, action="remove", reason="Hors sujet."
+        )
+    )
+    assert client.get(url).json() == {**first, "count": 0, "comments": []}
+
+
+def _discussion_queries_of(client, url) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return [q["sql"] for q in captured.captured_queries if "discussions_" in q["sql"]]
