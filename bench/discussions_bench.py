@@ -59,9 +59,11 @@ def setup() -> dict:
     settings_row.policy = "post"
     settings_row.save()
     articles = list(ArticlePage.objects.live().descendant_of(section).order_by("pk"))
-    while len(articles) < 203:
+    while len(articles) < 204:
         articles.append(make_article(section))
     empty, hundred, big = articles[:3]
+    # 20 threads of 5 comments: the API's first page holds all 100 of them
+    full = articles[203]
     now = timezone.now()
 
     def fill(article, total):
@@ -96,14 +98,51 @@ def setup() -> dict:
             article=article, defaults={"comment_count": total}
         )
 
+    def fill_threads(article, threads, replies):
+        Comment.objects.filter(article=article).delete()
+        tops = Comment.objects.bulk_create(
+            Comment(
+                article=article,
+                author_name=f"Lecteur {n}",
+                avatar_seed=f"{n:064x}",
+                body_raw=f"Commentaire {n}",
+                body_html=f"<p>Commentaire {n} avec un peu de texte.</p>",
+                status="approved",
+                created_at=now,
+                reply_count=1,
+            )
+            for n in range(threads)
+        )
+        for top in tops:
+            parent = top
+            for n in range(replies):
+                parent = Comment.objects.create(
+                    article=article,
+                    parent=parent,
+                    root=top,
+                    depth=min(n + 1, 2),
+                    author_name=f"Répondant {n}",
+                    avatar_seed=f"{n:064x}",
+                    body_raw=f"Réponse {n}",
+                    body_html=f"<p>Réponse {n} avec un peu de texte.</p>",
+                    status="approved",
+                    created_at=now,
+                )
+        ArticleDiscussion.objects.update_or_create(
+            article=article, defaults={"comment_count": threads * (1 + replies)}
+        )
+
     fill(empty, 0)
     fill(hundred, 100)
+    if Comment.objects.filter(article=full).count() != 100:
+        fill_threads(full, 20, 4)
     if Comment.objects.filter(article=big).count() != 10_000:
         fill(big, 10_000)
     return {
         "empty": empty,
         "hundred": hundred,
         "big": big,
+        "full": full,
         "targets": [a.pk for a in articles[3:203]],
     }
 
@@ -196,16 +235,63 @@ async def post_load(
     }
 
 
+def post_load_wrk(
+    *, base: str, targets: list[int], posters: int, seconds: float, started_token: str
+) -> dict:
+    """The same posters driven by wrk (bench/discussions_post.lua): a client in C
+    that takes far less of the two cores than httpx, which the server shares them
+    with."""
+    command = [
+        "wrk",
+        f"-t{posters}",
+        f"-c{posters}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(ROOT / "bench" / "discussions_post.lua"),
+        base,
+        "--",
+        started_token,
+        *map(str, targets),
+    ]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(x for x in output.splitlines() if x.startswith("RESULT "))
+    fields = dict(item.split("=") for item in line.split()[1:])
+    requests = int(fields["requests"])
+    return {
+        "requests": requests,
+        "rps": requests / float(fields["seconds"]),
+        "p50": float(fields["p50_ms"]),
+        "p99": float(fields["p99_ms"]),
+        "statuses": {
+            "302": requests - int(fields["not_302"]),
+            "other": int(fields["not_302"]),
+            "errors": int(fields["errors"]),
+        },
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--posters", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--client",
+        choices=["httpx", "wrk"],
+        default="httpx",
+        help="what drives the posters (wrk: bench/discussions_post.lua)",
+    )
+    parser.add_argument(
+        "--no-pages", action="store_true", help="posting only, no page timings"
+    )
     args = parser.parse_args()
     site = setup()
-    for label, ms in page_times(site, args.repeat).items():
-        print(f"{label}: {ms:.1f} ms (médiane de {args.repeat})")
+    if not args.no_pages:
+        for label, ms in page_times(site, args.repeat).items():
+            print(f"{label}: {ms:.1f} ms (médiane de {args.repeat})")
     from manchette.discussions.forms import form_started_token
 
     token = form_started_token()
@@ -251,15 +337,17 @@ def main() -> None:
             ("1 posteur (sans charge)", 1, min(args.seconds, 5)),
             (f"{args.posters} posteurs", args.posters, args.seconds),
         ]:
-            result = asyncio.run(
-                post_load(
-                    base=base,
-                    targets=site["targets"],
-                    posters=posters,
-                    seconds=seconds,
-                    started_token=token,
-                )
-            )
+            options = {
+                "base": base,
+                "targets": site["targets"],
+                "posters": posters,
+                "seconds": seconds,
+                "started_token": token,
+            }
+            if args.client == "wrk":
+                result = post_load_wrk(**options)
+            else:
+                result = asyncio.run(post_load(**options))
             print(
                 f"POST {label}: {result['rps']:.0f} req/s, p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, {result['requests']} requêtes, statuts {result['statuses']}"
             )

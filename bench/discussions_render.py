@@ -3,6 +3,11 @@ discussion block alone (policy, counts, first page of threads, template) for
 articles with 0, 100 and 10,000 comments, its SQL queries, the whole article page
 with the page cache off, and the API's 100-comment JSON.
 
+Each is measured twice: as readers get it while the discussion does not change (the
+block and the JSON come from the discussion's cache, see discussions/fragments.py),
+and right after a change (the discussion's version is moved before each run, so
+that everything is rendered from the database).
+
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/discussions_h \\
     REDIS_URL=redis://127.0.0.1:6379/4 .venv/bin/python bench/discussions_render.py
 
@@ -22,11 +27,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from discussions_bench import setup
 
 
-def _median_ms(run, repeat: int) -> float:
+def _median_ms(run, repeat: int, before=None) -> float:
     for _ in range(3):
+        if before:
+            before()
         run()
     samples = []
     for _ in range(repeat):
+        if before:
+            before()  # not timed
         started = time.perf_counter()
         run()
         samples.append((time.perf_counter() - started) * 1000)
@@ -40,11 +49,11 @@ def main() -> None:
     site = setup()
     from django.conf import settings
     from django.db import connection
-    from django.template.loader import render_to_string
     from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
-    from manchette.discussions.views import discussion_context
+    from manchette.discussions import fragments
+    from manchette.discussions.views import discussion_block_html
 
     storages = {
         **settings.STORAGES,
@@ -64,37 +73,54 @@ def main() -> None:
         ]:
 
             def block(article=article):
-                return render_to_string(
-                    "discussions/section.html",
-                    {**discussion_context(article=article), "personal": False},
-                )
+                return discussion_block_html(article=article)
+
+            def changed(article=article):
+                fragments._version_set(article.pk)
+
+            def page(article=article):
+                assert client.get(article.url).status_code == 200
 
             block()  # the site's policies are then in the cache, as in production
-            with CaptureQueriesContext(connection) as queries:
-                block()
-            rows.append(
-                (
-                    f"bloc de discussion, {label} commentaires",
-                    _median_ms(block, args.repeat),
-                    len(queries.captured_queries),
+            for state, before in (("à jour", None), ("après un changement", changed)):
+                if before:
+                    before()
+                with CaptureQueriesContext(connection) as queries:
+                    block()
+                rows.append(
+                    (
+                        f"bloc de discussion, {label} commentaires, {state}",
+                        _median_ms(block, args.repeat, before),
+                        len(queries.captured_queries),
+                    )
                 )
-            )
-            rows.append(
-                (
-                    f"page d’article entière, {label} commentaires",
-                    _median_ms(lambda a=article: client.get(a.url), args.repeat),
-                    None,
+                rows.append(
+                    (
+                        f"page d’article entière, {label} commentaires, {state}",
+                        _median_ms(page, args.repeat, before),
+                        None,
+                    )
                 )
-            )
-        json_url = f"/api/discussions/articles/{site['hundred'].pk}/comments"
-        assert client.get(json_url).status_code == 200
-        rows.append(
-            (
-                "API : fil de 100 commentaires (JSON)",
-                _median_ms(lambda: client.get(json_url), args.repeat),
-                None,
-            )
-        )
+        for label, article in (
+            ("l’article de 100 commentaires, 1re page", site["hundred"]),
+            ("20 fils de 5 commentaires", site["full"]),
+        ):
+            json_url = f"/api/discussions/articles/{article.pk}/comments"
+            shown = client.get(json_url).json()["comments"]
+            total = len(shown) + sum(len(c["replies"]) for c in shown)
+            for state, before in (
+                ("à jour", None),
+                ("après un changement", lambda a=article: fragments._version_set(a.pk)),
+            ):
+                rows.append(
+                    (
+                        f"API (JSON) : {label} ({total} commentaires), {state}",
+                        _median_ms(
+                            lambda u=json_url: client.get(u), args.repeat, before
+                        ),
+                        None,
+                    )
+                )
     for label, ms, queries in rows:
         extra = f" ({queries} requêtes SQL)" if queries is not None else ""
         print(f"| {label} | {ms:.1f} ms{extra} |")

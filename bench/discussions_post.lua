@@ -1,0 +1,70 @@
+-- Comment posting for wrk (bench/discussions_bench.py --client wrk): each wrk thread
+-- is one poster with one connection, its own cookie (the server's identity cookie,
+-- kept as a browser would), its own client addresses (X-Forwarded-For behind the
+-- trusted loopback proxy) and a new email and text at every request, so that the
+-- rate limits and the duplicate check run on every request without refusing honest
+-- traffic. Arguments: the signed form token, then the article ids to post under.
+local threads = {}
+
+function setup(thread)
+  threads[#threads + 1] = thread
+  thread:set("poster", #threads)
+  thread:set("refused", 0)
+end
+
+function init(args)
+  token = args[1]
+  targets = {}
+  for i = 2, #args do
+    targets[#targets + 1] = args[i]
+  end
+  sent = 0
+  refused = 0
+  math.randomseed(poster * 7919)
+end
+
+function request()
+  sent = sent + 1
+  local body = "nom=Posteur+" .. poster
+    .. "&courriel=p" .. poster .. "-" .. sent .. "%40bench.example"
+    .. "&consentement=on"
+    .. "&texte=Commentaire+de+charge+" .. sent .. "+du+posteur+" .. poster .. "."
+    .. "&debut=" .. token
+    .. "&cle=" .. poster .. "-" .. sent
+  local headers = {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["X-Forwarded-For"] = string.format(
+      "10.%d.%d.%d", poster, math.floor(sent / 250) % 250, sent % 250 + 1
+    ),
+  }
+  if cookie then
+    headers["Cookie"] = cookie
+  end
+  local article = targets[math.random(#targets)]
+  return wrk.format("POST", "/commentaires/" .. article .. "/poster/", headers, body)
+end
+
+function response(status, headers, body)
+  local set = headers["Set-Cookie"]
+  if set then
+    cookie = set:match("^[^;]+")
+  end
+  if status ~= 302 then
+    refused = refused + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local refused_total = 0
+  for _, thread in ipairs(threads) do
+    refused_total = refused_total + thread:get("refused")
+  end
+  io.write(string.format(
+    "RESULT requests=%d seconds=%.3f p50_ms=%.2f p99_ms=%.2f not_302=%d errors=%d\n",
+    summary.requests, summary.duration / 1e6,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    refused_total,
+    summary.errors.connect + summary.errors.read + summary.errors.write
+      + summary.errors.timeout
+  ))
+end
