@@ -1,24 +1,36 @@
 """The sending engine: one delivery row per (edition, subscriber), claimed in batches
-by workers, sent over one SMTP connection per batch, each marked sent as soon as the
-server has accepted it.
+by workers, sent over one SMTP connection per batch, each recorded as handed over
+before the server can deliver it ("record, then release").
 
-The guarantee (also in docs/benchmarks.md, "Newsletter: sending one edition"):
+The guarantee (also in docs/decisions.md and docs/benchmarks.md, "Newsletter"):
 
-- Nobody is skipped: a delivery leaves the log only as sent, failed (permanent
-  refusal, or too many temporary ones) or skipped (unsubscribed, paused or
-  suppressed meanwhile). A worker killed at any moment leaves its claimed rows in
-  "sending"; once its heartbeat is older than the lease, the watchdog puts them back
-  in "pending" and queues workers again.
-- Nobody receives two copies, except in one window per killed worker: a message the
-  server accepted in the instant before the worker could mark it sent. Each worker
-  marks every message right after the server's answer, so at most one message per
-  SIGKILL is in doubt, and it is sent again (at-least-once rather than at-most-once:
-  a reader missing the news is worse than a copy that the receiving side can drop,
-  since both copies carry the same Message-ID).
+- Over SMTP a server delivers a message only once it has read the final
+  "<CRLF>.<CRLF>" of DATA; a connection that drops before it makes the server
+  discard the message. So for each message the worker sends MAIL, RCPT, DATA and
+  the whole body without that terminator, commits the row as `sent` (handed over),
+  and only then writes the terminator and reads the reply.
+- A worker killed before that commit leaves the row in "sending" and the server
+  without the terminator: the message is discarded, and once the worker's
+  heartbeat is older than the lease the watchdog puts the row back to "pending"
+  for another worker. A worker killed after the terminator leaves a row that
+  already says `sent`: it is never sent again. Nobody receives two copies.
+- What is left: a kill in the few microseconds between the commit returning and
+  the terminator being written (no network round trip in between) skips that
+  subscriber's copy instead of duplicating it; so does a kill between a refusal
+  after the terminator (4xx/5xx) and the row's update, and a connection lost
+  while waiting for the reply to the terminator (the row stays `sent`, with the
+  doubt in `last_error`).
+- A 4xx/5xx reply after the terminator turns the row back to "pending" (retried
+  with backoff) or "failed" (address suppressed), as a refusal at RCPT does; an
+  edition is therefore finished only once no worker is still on it.
+- Through a provider's HTTP API (django-anymail) the message cannot be split:
+  the row is marked `sent` after the provider's answer, and a kill during the
+  HTTP request can still cause one duplicate (same Message-ID).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import smtplib
@@ -26,11 +38,14 @@ import socket
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.core.mail import get_connection
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.core.mail.message import sanitize_address
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F, Q, Subquery
@@ -177,15 +192,48 @@ def _is_permanent(exc: BaseException) -> bool:
     return type(exc).__name__ in ("AnymailRecipientsRefused", "AnymailInvalidAddress")
 
 
-def _mark(delivery: Delivery, worker_id: str, **fields: Any) -> None:
+def _mark(
+    delivery: Delivery,
+    worker_id: str,
+    *,
+    was: str = DeliveryStatus.SENDING,
+    **fields: Any,
+) -> int:
     # Only while the row is still ours: a worker taken for dead whose claim was
-    # released must not overwrite what its successor did.
-    Delivery.objects.filter(
-        pk=delivery.pk, status=DeliveryStatus.SENDING, worker=worker_id
-    ).update(**fields)
+    # released must not overwrite what its successor did. Returns 1 if it was.
+    return int(
+        Delivery.objects.filter(pk=delivery.pk, status=was, worker=worker_id).update(
+            **fields
+        )
+    )
 
 
-def _failure_record(delivery: Delivery, worker_id: str, exc: BaseException) -> None:
+def _hand_over(delivery: Delivery, worker_id: str) -> bool:
+    """Commit the row as sent, before the server is allowed to deliver (the caller
+    runs outside any transaction: the UPDATE is committed when it returns)."""
+    return (
+        _mark(
+            delivery,
+            worker_id,
+            status=DeliveryStatus.SENT,
+            sent_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            last_error="",
+        )
+        == 1
+    )
+
+
+def _failure_record(
+    delivery: Delivery,
+    worker_id: str,
+    exc: BaseException,
+    *,
+    was: str = DeliveryStatus.SENDING,
+) -> None:
+    """A refusal or an error: retry later with backoff, or give up (permanent
+    refusal, too many attempts). `was` is the row's status when it happened:
+    "sending" before the hand-over, "sent" for a refusal of the whole message."""
     error = f"{type(exc).__name__}: {exc}"[:500]
     attempts = delivery.attempts + 1
     permanent = _is_permanent(exc)
@@ -193,27 +241,174 @@ def _failure_record(delivery: Delivery, worker_id: str, exc: BaseException) -> N
         _mark(
             delivery,
             worker_id,
+            was=was,
             status=DeliveryStatus.FAILED,
+            sent_at=None,
             attempts=attempts,
             last_error=error,
         )
     else:
         wait = conf.retry_base_seconds() * 2 ** (attempts - 1)
-        _mark(
+        retried = _mark(
             delivery,
             worker_id,
+            was=was,
             status=DeliveryStatus.PENDING,
             worker="",
+            sent_at=None,
             attempts=attempts,
             next_attempt_at=timezone.now() + timedelta(seconds=wait),
             last_error=error,
         )
+        if retried and was == DeliveryStatus.SENT:
+            # Safety net: an edition finished meanwhile is sending again, so that
+            # the watchdog comes back for this retry.
+            Edition.objects.filter(
+                pk=delivery.edition_id, status=EditionStatus.SENT
+            ).update(status=EditionStatus.SENDING, finished_at=None)
     if permanent:
         from manchette.newsletter.services.subscribers import suppression_add
 
         suppression_add(
             email=delivery.email, reason=SuppressionReason.BOUNCE, detail=error
         )
+
+
+class RefusedAfterHandOver(Exception):
+    """The server refused the whole message (or the connection failed) after the
+    delivery was recorded as handed over; `cause` is the error."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def smtp_send_recorded(
+    conn: smtplib.SMTP,
+    from_addr: str,
+    to_addrs: list[str],
+    msg: bytes,
+    *,
+    record: Callable[[], bool],
+) -> bool:
+    """`smtplib.SMTP.sendmail()` cut in two around `record`: MAIL, RCPT, DATA and the
+    body without its terminator; then `record()` (the hand-over, committed); only
+    if it returns True, the final "." line, which lets the server deliver.
+
+    The body is prepared exactly as `SMTP.data()` does for bytes (periods doubled at
+    line starts, a final CRLF added if missing). Errors before `record()` are raised
+    as `sendmail()` raises them, the message not delivered. If `record()` returns
+    False or raises, the connection is closed without the terminator, so that the
+    server discards the message, and False is returned (or the error raised). A
+    refusal of the message, or a lost connection, after the terminator is raised as
+    `RefusedAfterHandOver`."""
+    conn.ehlo_or_helo_if_needed()
+    options = []
+    if conn.does_esmtp and conn.has_extn("size"):
+        options.append(f"size={len(msg)}")
+    code, resp = conn.mail(from_addr, options)
+    if code != 250:
+        _smtp_abort(conn, code)
+        raise smtplib.SMTPSenderRefused(code, resp, from_addr)
+    refused: dict[str, tuple[int, bytes]] = {}
+    for address in to_addrs:
+        code, resp = conn.rcpt(address)
+        if code not in (250, 251):
+            refused[address] = (code, resp)
+        if code == 421:
+            conn.close()
+            raise smtplib.SMTPRecipientsRefused(refused)
+    if len(refused) == len(to_addrs):
+        _smtp_abort(conn, 0)
+        raise smtplib.SMTPRecipientsRefused(refused)
+    conn.putcmd("data")
+    code, resp = conn.getreply()
+    if code != 354:
+        _smtp_abort(conn, code)
+        raise smtplib.SMTPDataError(code, resp)
+    body = smtplib._quote_periods(msg)  # type: ignore[attr-defined]  # as data()
+    if body[-2:] != smtplib.bCRLF:
+        body += smtplib.bCRLF
+    conn.send(body)
+    try:
+        handed_over = record()
+    except BaseException:
+        conn.close()
+        raise
+    if not handed_over:
+        conn.close()
+        return False
+    try:
+        conn.send(b"." + smtplib.bCRLF)
+        code, resp = conn.getreply()
+    except (smtplib.SMTPException, OSError) as exc:
+        conn.close()
+        raise RefusedAfterHandOver(exc) from exc
+    if code != 250:
+        _smtp_abort(conn, code)
+        raise RefusedAfterHandOver(smtplib.SMTPDataError(code, resp))
+    return True
+
+
+def _smtp_abort(conn: smtplib.SMTP, code: int) -> None:
+    """What `sendmail()` does after a refusal: close on 421, else RSET."""
+    if code == 421:
+        conn.close()
+        return
+    with contextlib.suppress(smtplib.SMTPServerDisconnected):
+        conn.rset()
+
+
+def _smtp_envelope(message: EmailMessage) -> tuple[str, list[str], bytes]:
+    """Sender, recipients and bytes of a message, as Django's SMTP backend sends it."""
+    encoding = message.encoding or settings.DEFAULT_CHARSET
+    return (
+        sanitize_address(message.from_email, encoding),
+        [sanitize_address(address, encoding) for address in message.recipients()],
+        message.message().as_bytes(linesep="\r\n"),
+    )
+
+
+def _smtp_deliver(
+    conn: smtplib.SMTP,
+    delivery: Delivery,
+    worker_id: str,
+    envelope: tuple[str, list[str], bytes],
+) -> bool:
+    """Send one message by "record, then release" and record any refusal. True if
+    the server accepted it; False otherwise (then the connection may be closed)."""
+    from_addr, to_addrs, raw = envelope
+    try:
+        return smtp_send_recorded(
+            conn,
+            from_addr,
+            to_addrs,
+            raw,
+            record=lambda: _hand_over(delivery, worker_id),
+        )
+    except RefusedAfterHandOver as refused:
+        if isinstance(refused.cause, smtplib.SMTPResponseException):
+            _failure_record(delivery, worker_id, refused.cause, was=DeliveryStatus.SENT)
+        else:
+            # The terminator went out, the reply never came: the server may have
+            # delivered. Not sent again (no second copy); the doubt is kept.
+            _mark(
+                delivery,
+                worker_id,
+                was=DeliveryStatus.SENT,
+                last_error=f"réponse du serveur perdue après l’envoi : {refused.cause}"[
+                    :500
+                ],
+            )
+            logger.warning(
+                "newsletter: delivery %s handed over, reply lost: %s",
+                delivery.pk,
+                refused.cause,
+            )
+        return False
+    except Exception as exc:
+        _failure_record(delivery, worker_id, exc)
+        return False
 
 
 def _claims_release(*, worker_id: str) -> None:
@@ -262,7 +457,6 @@ def edition_send_run(*, edition_id: int, worker_id: str) -> int:
                 edition_id=edition_id, worker_id=worker_id, limit=conf.batch_size()
             )
             if not batch:
-                edition_finish_if_done(edition_id=edition_id)
                 break
             if rendered is None:
                 rendered = edition_render(Edition.objects.get(pk=edition_id))
@@ -293,22 +487,22 @@ def edition_send_run(*, edition_id: int, worker_id: str) -> int:
                         _mark(delivery, worker_id, status=DeliveryStatus.SKIPPED)
                         continue
                     throttle.wait()
-                    try:
-                        if wire is not None and delivery.email.isascii():
-                            smtp.connection.sendmail(
-                                from_address,
-                                [delivery.email],
-                                edition_wire_fill(
-                                    wire,
-                                    rendered,
-                                    subscriber=subscriber,
-                                    to=delivery.email,
-                                    delivery_id=delivery.pk,
-                                ),
-                            )
-                        else:
-                            smtp.send_messages(
-                                [
+                    if isinstance(smtp, SMTPBackend):
+                        try:
+                            if wire is not None and delivery.email.isascii():
+                                envelope = (
+                                    from_address,
+                                    [delivery.email],
+                                    edition_wire_fill(
+                                        wire,
+                                        rendered,
+                                        subscriber=subscriber,
+                                        to=delivery.email,
+                                        delivery_id=delivery.pk,
+                                    ),
+                                )
+                            else:
+                                envelope = _smtp_envelope(
                                     edition_message(
                                         rendered,
                                         subscriber=subscriber,
@@ -316,13 +510,35 @@ def edition_send_run(*, edition_id: int, worker_id: str) -> int:
                                         delivery_id=delivery.pk,
                                         connection=smtp,
                                     )
-                                ]
-                            )
+                                )
+                        except Exception as exc:
+                            _failure_record(delivery, worker_id, exc)
+                            continue
+                        conn = smtp.connection
+                        if conn is None:  # only if fail_silently hid a failed open
+                            raise smtplib.SMTPServerDisconnected("no SMTP connection")
+                        if _smtp_deliver(conn, delivery, worker_id, envelope):
+                            sent += 1
+                        elif conn.sock is None:
+                            smtp.close()  # dropped or lost: a new connection
+                            smtp.open()
+                        continue
+                    # A provider's API (django-anymail) or a local backend: the
+                    # message goes whole, then the row is marked.
+                    try:
+                        smtp.send_messages(
+                            [
+                                edition_message(
+                                    rendered,
+                                    subscriber=subscriber,
+                                    to=delivery.email,
+                                    delivery_id=delivery.pk,
+                                    connection=smtp,
+                                )
+                            ]
+                        )
                     except Exception as exc:
                         _failure_record(delivery, worker_id, exc)
-                        if not isinstance(exc, smtplib.SMTPResponseException):
-                            smtp.close()  # the connection may be gone: a new one
-                            smtp.open()
                         continue
                     _mark(
                         delivery,
@@ -338,15 +554,20 @@ def edition_send_run(*, edition_id: int, worker_id: str) -> int:
                 _claims_release(worker_id=worker_id)  # what a pause left unsent
     finally:
         SendWorker.objects.filter(worker_id=worker_id).delete()
+    edition_finish_if_done(edition_id=edition_id)  # if this was the last worker
     return sent
 
 
 def edition_finish_if_done(*, edition_id: int) -> bool:
+    """Mark the edition sent once no row is left to send and no other worker is on
+    it (a worker's last message, recorded `sent`, may still be refused)."""
     unfinished = Delivery.objects.filter(
         edition_id=edition_id,
         status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING],
     )
     if unfinished.exists():
+        return False
+    if SendWorker.objects.filter(edition_id=edition_id).exists():
         return False
     return bool(
         Edition.objects.filter(pk=edition_id, status=EditionStatus.SENDING).update(
