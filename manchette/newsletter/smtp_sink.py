@@ -34,10 +34,15 @@ def _message_id(content: bytes) -> str:
 @dataclass
 class SinkHandler:
     """Accepts everything, except recipients given scripted answers: `rcpt_answers`
-    maps an address to the replies its next RCPT commands get ("451 …", "550 …")."""
+    maps an address to the replies its next RCPT commands get ("451 …", "550 …"),
+    `data_answers` to the replies to the end of its next messages (refused whole,
+    not received). `accepted_rcpts` lists every RCPT accepted, so that a message
+    begun but not (yet) received can be told apart."""
 
     keep_messages: bool = True
     rcpt_answers: dict[str, list[str]] = field(default_factory=dict)
+    data_answers: dict[str, list[str]] = field(default_factory=dict)
+    accepted_rcpts: list[str] = field(default_factory=list)
     received: list[tuple[str, str]] = field(default_factory=list)
     messages: list[bytes] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -49,6 +54,8 @@ class SinkHandler:
         if answers:
             return answers.pop(0)
         envelope.rcpt_tos.append(address)
+        with self.lock:
+            self.accepted_rcpts.append(address.lower())
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
@@ -56,6 +63,10 @@ class SinkHandler:
         if isinstance(content, str):
             content = content.encode()
         mid = _message_id(content)
+        for rcpt in envelope.rcpt_tos:
+            answers = self.data_answers.get(rcpt.lower())
+            if answers:
+                return answers.pop(0)
         with self.lock:
             for rcpt in envelope.rcpt_tos:
                 self.received.append((rcpt.lower(), mid))
@@ -74,6 +85,14 @@ class SinkHandler:
             for rcpt, mid in self.received:
                 ids.setdefault(rcpt, set()).add(mid)
             return ids
+
+    def begun_not_received(self) -> Counter[str]:
+        """Recipients of messages begun (RCPT accepted) but not received: in flight,
+        cut before their end, or refused at the end."""
+        with self.lock:
+            return Counter(self.accepted_rcpts) - Counter(
+                rcpt for rcpt, _mid in self.received
+            )
 
     def parsed(self) -> list[Message]:
         with self.lock:
