@@ -1,8 +1,16 @@
 """Send one edition to many subscribers into a real SMTP sink on loopback, with task
 workers (`manage.py db_worker`, django-tasks' database backend) sending through
-Django's SMTP backend; optionally SIGKILL one worker midway and restart it.
+Django's SMTP backend; optionally SIGKILL one worker midway (or at several points)
+and restart it.
 
     .venv/bin/python bench/newsletter_send.py --count 100000 --workers 2 --kill
+    .venv/bin/python bench/newsletter_send.py --count 100000 --workers 2 --kill \
+        --kill-at 0.2,0.5,0.8 --kill-in body
+
+`--kill-in body` catches the worker between a message's body (at the server) and its
+record in the delivery log: the database is held (SQLite: its write lock; PostgreSQL:
+the rows being sent) until a message stays begun but not received, then the worker
+is killed and the database released.
 
 Prints messages per second, each worker's memory over time, and what the sink
 counted: distinct recipients, copies, distinct Message-IDs per recipient. SQLite in
@@ -12,6 +20,7 @@ is emptied). Bounded: stops by itself after `--timeout` seconds."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -39,6 +48,17 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--kill", action="store_true", help="SIGKILL one worker midway")
+    parser.add_argument(
+        "--kill-at",
+        default="0.5",
+        help="with --kill: fractions of --count at which worker 0 is killed, e.g. 0.2,0.5",
+    )
+    parser.add_argument(
+        "--kill-in",
+        choices=["anywhere", "body"],
+        default="anywhere",
+        help="anywhere: whatever the worker is doing; body: between a body and its record",
+    )
     parser.add_argument("--rate", type=float, default=0, help="msg/s, 0 = unthrottled")
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--database-url", default="")
@@ -69,18 +89,60 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection, transaction
     from django.db.models import Count
     from django.utils import timezone
 
     from manchette.newsletter import services
     from manchette.newsletter.models import (
         Delivery,
+        DeliveryStatus,
         Edition,
         NewsletterList,
         Subscriber,
         Subscription,
     )
     from manchette.newsletter.smtp_sink import smtp_sink
+
+    @contextlib.contextmanager
+    def records_held():
+        if connection.vendor == "sqlite":
+            import sqlite3
+
+            db = sqlite3.connect(
+                database_url.removeprefix("sqlite:///"),
+                isolation_level=None,
+                timeout=60,
+            )
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                yield
+            finally:
+                db.execute("ROLLBACK")
+                db.close()
+            return
+        with transaction.atomic():
+            list(
+                Delivery.objects.select_for_update()
+                .filter(status=DeliveryStatus.SENDING)
+                .values_list("pk", flat=True)
+            )
+            yield
+
+    def kill_between_body_and_record(worker, sink) -> set[str]:
+        """SIGKILL `worker` while the database holds every record back; returns the
+        recipients whose body the server had then and still has not received."""
+        for _ in range(200):
+            with records_held():
+                time.sleep(0.3)
+                begun = sink.begun_not_received()
+                time.sleep(0.2)
+                if begun and sink.begun_not_received() == begun:
+                    worker.send_signal(signal.SIGKILL)
+                    worker.wait()
+                    return set(begun)
+            time.sleep(0.1)
+        raise SystemExit("never caught a worker between a body and its record")
 
     started = time.monotonic()
     call_command("migrate", verbosity=0, interactive=False)
@@ -134,6 +196,11 @@ def main() -> None:
         t0 = time.monotonic()
         first_at = last_at = None
         killed = restarted = False
+        kill_points = (
+            sorted(float(f) for f in args.kill_at.split(",")) if args.kill else []
+        )
+        kills: list[str] = []
+        cut: set[str] = set()
         memory: list[tuple[float, list[float]]] = []
         last_count, last_tick = 0, t0
         try:
@@ -153,14 +220,23 @@ def main() -> None:
                     flush=True,
                 )
                 last_count, last_tick = count, now_t
-                if args.kill and not killed and count >= args.count // 2:
-                    workers[0].send_signal(signal.SIGKILL)
-                    workers[0].wait()
+                if kill_points and count >= args.count * kill_points[0]:
+                    kill_points.pop(0)
+                    if args.kill_in == "body":
+                        held = kill_between_body_and_record(workers[0], sink)
+                    else:
+                        workers[0].send_signal(signal.SIGKILL)
+                        workers[0].wait()
+                        held = set()
                     killed = True
-                    print(
-                        f"SIGKILL worker pid {workers[0].pid} at sent={count}",
-                        flush=True,
+                    time.sleep(0.5)  # the other worker's held message goes out
+                    dropped = (set(sink.begun_not_received()) & held) - cut
+                    cut |= dropped
+                    kills.append(
+                        f"SIGKILL worker pid {workers[0].pid} at sent={count} "
+                        f"(mode {args.kill_in}; begun, never received: {sorted(dropped)})"
                     )
+                    print(kills[-1], flush=True)
                     workers[0] = subprocess.Popen(argv, env=env, cwd=BASE_DIR)
                     restarted = True
                 if killed:  # what the scheduler does every 30 s, here every second
@@ -196,6 +272,19 @@ def main() -> None:
         f"{sum(1 for c in counts.values() if c > 1)} recipients with 2+ copies, "
         f"{sum(1 for v in ids.values() if len(v) > 1)} with 2+ distinct Message-IDs"
     )
+    missing = [
+        f"lecteur{i}@bench.test"
+        for i in range(args.count)
+        if f"lecteur{i}@bench.test" not in counts
+    ]
+    print(f"skipped (no copy): {len(missing)} {missing[:5]}")
+    for line in kills:
+        print(line)
+    if cut:
+        print(
+            "copies of the messages cut at a kill, at the end: "
+            + ", ".join(f"{r}={counts.get(r, 0)}" for r in sorted(cut))
+        )
     print(
         f"throughput: {total / duration if duration else 0:.0f} msg/s over {duration:.1f}s "
         f"(first to last message)"

@@ -223,13 +223,21 @@ def test_killed_worker_resumes_with_nobody_skipped_and_nobody_twice(
         finally:
             os.killpg(second.pid, signal.SIGKILL)
             second.wait()
+        time.sleep(0.2)
+        in_flight = set(sink.begun_not_received()) - {cut}
         manage("newsletter_watchdog", "--stale-after", "0", timeout=120)
         manage(*WORKERS[backend], timeout=180)
         copies = sink.recipients()
         message_ids = sink.message_ids_by_recipient()
     expected = {f"abonne{i}@exemple.fr" for i in range(SUBSCRIBERS)}
-    assert set(copies) == expected  # nobody skipped
     assert [r for r, n in copies.items() if n > 1] == []  # nobody twice
+    # Nobody skipped, but for the one window left (docs/decisions.md): a kill after
+    # a record's COMMIT left for the database and before the message's last line was
+    # written skips that copy. Only the message in flight at the second kill can
+    # have fallen in it; its row then says sent.
+    skipped = expected - set(copies)
+    assert skipped <= in_flight and len(skipped) <= 1, skipped
+    assert set(copies) <= expected
     assert copies[cut] == 1  # the message cut at the first kill, sent once later
     assert all(len(ids) == 1 for ids in message_ids.values())
     assert _delivery_statuses(database_url, edition.pk) == {"sent": SUBSCRIBERS}
