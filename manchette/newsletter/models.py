@@ -245,7 +245,8 @@ class DeliveryStatus(models.TextChoices):
 
 class Delivery(models.Model):
     """The exactly-once log: one row per (edition, subscriber). A worker claims rows
-    (pending → sending, with its id), sends, then marks each one sent."""
+    (pending → sending, with its id), and records each one sent just before the
+    server may deliver it (services/sending.py)."""
 
     edition = models.ForeignKey(
         Edition, on_delete=models.CASCADE, related_name="deliveries"

@@ -14,12 +14,12 @@ The guarantee (also in docs/decisions.md and docs/benchmarks.md, "Newsletter"):
   heartbeat is older than the lease the watchdog puts the row back to "pending"
   for another worker. A worker killed after the terminator leaves a row that
   already says `sent`: it is never sent again. Nobody receives two copies.
-- What is left: a kill in the few microseconds between the commit returning and
-  the terminator being written (no network round trip in between) skips that
-  subscriber's copy instead of duplicating it; so does a kill between a refusal
-  after the terminator (4xx/5xx) and the row's update, and a connection lost
-  while waiting for the reply to the terminator (the row stays `sent`, with the
-  doubt in `last_error`).
+- What is left skips a copy instead of doubling it (the row says `sent`): a kill
+  after the hand-over's COMMIT has left for the database and before the terminator
+  is written (in-process on SQLite: microseconds; on PostgreSQL the COMMIT's round
+  trip, see `_hand_over`), a kill between a refusal after the terminator (4xx/5xx)
+  and the row's update, and a connection lost while waiting for the reply to the
+  terminator (the row stays `sent`, with the doubt in `last_error`).
 - A 4xx/5xx reply after the terminator turns the row back to "pending" (retried
   with backoff) or "failed" (address suppressed), as a refusal at RCPT does; an
   edition is therefore finished only once no worker is still on it.
