@@ -19,8 +19,9 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -33,6 +34,7 @@ from django.core.files.images import ImageFile
 from django.core.files.storage import default_storage
 from django.core.validators import EmailValidator, URLValidator
 from django.db import models, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.contrib.redirects.models import Redirect
@@ -40,9 +42,11 @@ from wagtail.documents import get_document_model
 from wagtail.embeds.embeds import get_embed_hash
 from wagtail.embeds.models import Embed
 from wagtail.images import get_image_model
-from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.models import Page, PageViewRestriction, Revision, Site
 
-from manchette.core.pagecache import tags_invalidation_deferred
+from manchette.core.pagecache import tags_invalidate, tags_invalidation_deferred
+from manchette.discussions.importing import ImportedComment, comments_import_bulk
+from manchette.newsroom.cache import FEED_URLS, frontend_purge, page_changed
 from manchette.newsroom.models import (
     ArticlePage,
     Author,
@@ -77,6 +81,8 @@ COMMENT_STATUSES = {
 }
 YOAST_SEPARATOR = "-"  # Yoast's default (sc-dash)
 ZERO_DATE = "0000-00-00"
+# Posts (with their comments) written per transaction; each has its own savepoint.
+ITEMS_PER_TRANSACTION = 20
 
 
 class ImportRefused(Exception):
@@ -239,6 +245,8 @@ class WordPressImport:
         self.file_urls: dict[int, str] = {}
         self.content_types: dict[type[models.Model], ContentType] = {}
         self.zone_mismatch = False
+        self.new_live_parents: dict[int, Page] = {}
+        self.comments_created = False
 
     # -- entry point ------------------------------------------------------------------
     def run(self) -> ImportReport:
@@ -316,21 +324,21 @@ class WordPressImport:
         self._topics([t for t in inventory.channel.terms if t.taxonomy == "post_tag"])
         self._media(inventory.attachments)
         sticky: list[ArticlePage] = []
-        for event in wxr.read(self.path):
-            if not isinstance(event, wxr.WxrItem) or event.type == "attachment":
-                continue
-            started = time.monotonic()
-            page = self._item(event)
-            self.progress.advance("items", 1, time.monotonic() - started)
-            if page is not None and event.comments:
-                started = time.monotonic()
-                self._comments(event, page)
-                self.progress.advance(
-                    "comments", len(event.comments), time.monotonic() - started
-                )
-            if event.sticky and isinstance(page, ArticlePage) and page.live:
-                sticky.append(page)
+        items = (
+            event
+            for event in wxr.read(self.path)
+            if isinstance(event, wxr.WxrItem) and event.type != "attachment"
+        )
+        while batch := list(islice(items, ITEMS_PER_TRANSACTION)):
+            # A few items per transaction (each one in a savepoint of its own, so
+            # that a bad one is still skipped whole): fewer commits.
+            with transaction.atomic():
+                for event in batch:
+                    page = self._item_with_comments(event)
+                    if event.sticky and isinstance(page, ArticlePage) and page.live:
+                        sticky.append(page)
         self._lead_article(sticky)
+        self._refresh_caches()
         for kind, count in inventory.types.items():
             if kind not in ("post", "page", "attachment"):
                 self.report.note(
@@ -344,6 +352,39 @@ class WordPressImport:
                 f"({settings.TIME_ZONE}) : les dates ont été prises en temps universel "
                 "(post_date_gmt), qui fait foi."
             )
+
+    def _item_with_comments(self, event: wxr.WxrItem) -> Page | None:
+        started = time.monotonic()
+        page = self._item(event)
+        self.progress.advance("items", 1, time.monotonic() - started)
+        if page is not None and event.comments:
+            started = time.monotonic()
+            self._comments(event, page)
+            self.progress.advance(
+                "comments", len(event.comments), time.monotonic() - started
+            )
+        return page
+
+    def _refresh_caches(self) -> None:
+        """Pages created live by _create_published sent no page_published signal, and
+        comments imported in bulk did not refresh their article: what shows them is
+        refreshed once (every cached page of the site carries the "site" tag, so this
+        reaches articles, la Une, sections, topics, authors, feeds and sitemaps), and
+        so is the reverse proxy in front, when there is one."""
+        if self.comments_created:
+            # (each article's own tag would do, but thousands of them, for nothing)
+            tags_invalidate(["site"])
+        if not self.new_live_parents:
+            return
+        for parent in self.new_live_parents.values():
+            page_changed(parent)
+        frontend_purge(
+            urls=[
+                *FEED_URLS,
+                *(topic.get_absolute_url() for topic in self.topics_by_slug.values()),
+                *(a.get_absolute_url() for a in self.authors_by_login.values()),
+            ]
+        )
 
     # -- mapping records ------------------------------------------------------------
     def _content_type(self, model: type[models.Model]) -> ContentType:
@@ -371,18 +412,24 @@ class WordPressImport:
         guid: str = "",
         fingerprint: str = "",
         data: dict[str, Any] | None = None,
+        new: bool = False,
     ) -> None:
+        """Record what this WordPress item became; `new`: the caller has just seen
+        that no record exists yet."""
+        values = {
+            "guid": guid[:500],
+            "content_type": self._content_type(type(obj)),
+            "object_id": obj.pk,
+            "fingerprint": fingerprint,
+            "data": data or {},
+        }
+        if new:
+            WordPressItem.objects.create(
+                source=self.source, kind=kind, wp_id=wp_id, **values
+            )
+            return
         WordPressItem.objects.update_or_create(
-            source=self.source,
-            kind=kind,
-            wp_id=wp_id,
-            defaults={
-                "guid": guid[:500],
-                "content_type": self._content_type(type(obj)),
-                "object_id": obj.pk,
-                "fingerprint": fingerprint,
-                "data": data or {},
-            },
+            source=self.source, kind=kind, wp_id=wp_id, defaults=values
         )
 
     # -- authors, sections, topics ----------------------------------------------------
@@ -505,16 +552,25 @@ class WordPressImport:
             self.topics_by_slug[term.slug] = topic
 
     # -- redirects --------------------------------------------------------------------
-    def _redirect(self, old: str, *, page: Page | None = None, link: str = "") -> None:
+    def _redirect(
+        self,
+        old: str,
+        *,
+        page: Page | None = None,
+        link: str = "",
+        page_url: str | None = None,
+        found: dict[str, Redirect] | None = None,
+    ) -> None:
         old_path = Redirect.normalise_path(old)
-        if (
-            page is not None
-            and page.url_path
-            and page.get_url()
-            and (Redirect.normalise_path(page.get_url() or "") == old_path)
-        ):
-            return  # the new address is the old one
-        existing = Redirect.objects.filter(site=self.site, old_path=old_path).first()
+        if page is not None and page.url_path:
+            new_url = page_url if page_url is not None else (page.get_url() or "")
+            if new_url and Redirect.normalise_path(new_url) == old_path:
+                return  # the new address is the old one
+        existing = (
+            found.get(old_path)
+            if found is not None
+            else Redirect.objects.filter(site=self.site, old_path=old_path).first()
+        )
         if existing is None:
             Redirect.objects.create(
                 site=self.site,
@@ -903,30 +959,35 @@ class WordPressImport:
         label: str,
         what: str,
         kept: str,
-    ) -> tuple[Any, str, bool]:
-        """The page an earlier run made from this item, its new fingerprint, and whether
-        to leave the page as it is (unchanged since, or edited in Manchette since)."""
+    ) -> tuple[Any, str, bool, bool]:
+        """The page an earlier run made from this item, its new fingerprint, whether
+        to leave the page as it is (unchanged since, or edited in Manchette since), and
+        whether this item has no record of an earlier run."""
         mapping = self._mapping(kind, item.id)
         page = (
             model.objects.filter(pk=mapping.object_id).first()
             if mapping is not None
             else None
         )
-        fingerprint = _fingerprint(asdict(item) | {"comments": None})
+        # (the comments are not part of it: they are imported on their own)
+        fingerprint = _fingerprint(
+            asdict(replace(item, comments=[])) | {"comments": None}
+        )
+        new = mapping is None
         if (
             page is not None
             and mapping is not None
             and mapping.fingerprint == fingerprint
         ):
             self.report.count(label, "unchanged")
-            return page, fingerprint, True
+            return page, fingerprint, True, new
         if page is not None and self._editor_changed(page):
             self.report.skip(label, what, kept)
-            return page, fingerprint, True
-        return page, fingerprint, False
+            return page, fingerprint, True, new
+        return page, fingerprint, False, new
 
     def _post(self, item: wxr.WxrItem, title: str, what: str) -> ArticlePage | None:
-        page, fingerprint, keep = self._previous_import(
+        page, fingerprint, keep, new = self._previous_import(
             kind=WordPressKind.POST,
             model=ArticlePage,
             item=item,
@@ -975,7 +1036,6 @@ class WordPressImport:
             page.slug = self._unique_slug(
                 section, unquote(item.slug) or slugify(title), None
             )
-            section.add_child(instance=page)
         else:
             for name, value in fields.items():
                 setattr(page, name, value)
@@ -992,7 +1052,7 @@ class WordPressImport:
                 if d == "post_tag" and n in self.topics_by_slug
             ]
         )
-        self._publish(item, page, published, modified, what)
+        self._publish(item, page, published, modified, what, parent=section)
         if item.comment_status == "closed" or not created:
             from manchette.discussions.services import article_comments_close
 
@@ -1017,6 +1077,7 @@ class WordPressImport:
             guid=item.guid,
             fingerprint=fingerprint,
             data=extra,
+            new=new,
         )
         self._permalinks(item, page)
         self.report.count("post", "created" if created else "updated")
@@ -1029,21 +1090,19 @@ class WordPressImport:
         published: datetime | None,
         modified: datetime | None,
         what: str,
+        *,
+        parent: Page,
     ) -> None:
         status = item.status
         now = timezone.now()
         if status == "future" and published is not None and published <= now:
             status = "publish"  # its time has come: WordPress would have published it
-        page.go_live_at = published if status == "future" else None
-        if status not in ("publish", "future") or page.live:
-            # Publishing saves the page (and its authors and topics) from the revision;
-            # a draft keeps them on the page itself.
-            page.save()
-        revision = page.save_revision(log_action=False)
-        if status in ("publish", "future"):
-            revision.publish(log_action=False)
-        elif page.live:
-            page.unpublish(log_action=False)
+        if page.pk is None and status == "publish":
+            self._create_published(parent, page, published or now, modified)
+        else:
+            if page.pk is None:
+                parent.add_child(instance=page)
+            self._publish_with_wagtail(page, status, published, modified, now)
         if status == "future":
             self.report.note(
                 f"{what} : programmé, paraîtra le {timezone.localtime(published, self.zone):%d/%m/%Y à %H:%M}."
@@ -1068,6 +1127,27 @@ class WordPressImport:
             self.report.note(
                 f"{what} : protégé par mot de passe, la même protection est posée."
             )
+
+    def _publish_with_wagtail(
+        self,
+        page: ArticlePage | StaticPage,
+        status: str,
+        published: datetime | None,
+        modified: datetime | None,
+        now: datetime,
+    ) -> None:
+        """Drafts, scheduled pages and updates of earlier imports: Wagtail's own
+        publication, with its signals (the page's caches refreshed at once)."""
+        page.go_live_at = published if status == "future" else None
+        if status not in ("publish", "future") or page.live:
+            # Publishing saves the page (and its authors and topics) from the revision;
+            # a draft keeps them on the page itself.
+            page.save()
+        revision = page.save_revision(log_action=False)
+        if status in ("publish", "future"):
+            revision.publish(log_action=False)
+        elif page.live:
+            page.unpublish(log_action=False)
         dates: dict[str, Any] = {
             "latest_revision_created_at": modified or published or now
         }
@@ -1083,19 +1163,95 @@ class WordPressImport:
         )
         page.refresh_from_db()
 
+    def _create_published(
+        self,
+        parent: Page,
+        page: ArticlePage | StaticPage,
+        published: datetime,
+        modified: datetime | None,
+    ) -> None:
+        """A new page, live from the start, written once with its one revision: the
+        state Wagtail's publication leaves (live revision, publication dates, search
+        and reference index tasks), without what an import of thousands of pages does
+        not need: a log entry per page, a page_published signal per page (what lists
+        the new pages is refreshed once, by _refresh_caches), saving the page three
+        times. Validated like a live page (fields, slug among its siblings)."""
+        when = modified or published
+        page.live, page.has_unpublished_changes, page.go_live_at = True, False, None
+        page.first_published_at, page.last_published_at = published, when
+        page.latest_revision_created_at = when
+        page.locale_id = parent.locale_id
+        page.depth = parent.depth + 1
+        # Place it as treebeard's add_child does (the parent's row locked first).
+        Page.objects.filter(pk=parent.pk).update(numchild=F("numchild") + 1)
+        last = (
+            # (a range on the path, not a LIKE, so that the index serves it)
+            Page.objects.filter(
+                depth=page.depth,
+                path__range=(
+                    parent.path,
+                    parent.path + Page.alphabet[-1] * Page.steplen,
+                ),
+            )
+            .order_by("-path")
+            .values_list("path", flat=True)
+            .first()
+        )
+        page.path = (
+            Page(path=last)._inc_path()
+            if last
+            else Page._get_path(parent.path, page.depth, 1)
+        )
+        page._cached_parent_obj = parent
+        page._is_site_root = False  # (Wagtail would ask the database at each save)
+        page.draft_title = page.title
+        page.set_url_path(parent)
+        # The fields' own validation; the slug is unique among its siblings by
+        # _unique_slug, and the related rows come from this import's own lookups.
+        page.clean_fields(
+            exclude=[f.name for f in page._meta.concrete_fields if f.is_relation]
+        )
+        # What the revision keeps, read before saving: the authors, topics and (no)
+        # comments still in memory, instead of three queries after.
+        content = page.serializable_data()
+        page.save(clean=False, log_action=None)
+        content["pk"] = page.pk
+        revision = Revision.objects.create(
+            content_object=page,
+            base_content_type=page.get_base_content_type(),
+            content=content,
+            object_str=str(page),
+            created_at=when,
+        )
+        Page.objects.filter(pk=page.pk).update(
+            latest_revision=revision, live_revision=revision
+        )
+        page.latest_revision = page.live_revision = revision
+        self.new_live_parents[parent.pk] = parent
+
     def _permalinks(self, item: wxr.WxrItem, page: Page) -> None:
         if item.status in ("private", "draft", "pending"):
             return  # no public address in WordPress either
         query = "page_id" if item.type == "page" else "p"
-        self._redirect(f"/?{query}={item.id}", page=page)
+        olds = [f"/?{query}={item.id}"]
         old = self._old_path(item.link)
         if old and old != "/" and "?" not in old:
-            self._redirect(old, page=page)
+            olds.append(old)
+        found = {
+            r.old_path: r
+            for r in Redirect.objects.filter(
+                site=self.site,
+                old_path__in=[Redirect.normalise_path(o) for o in olds],
+            )
+        }
+        page_url = page.get_url() or ""
+        for old in olds:
+            self._redirect(old, page=page, page_url=page_url, found=found)
 
     def _static_page(
         self, item: wxr.WxrItem, title: str, what: str
     ) -> StaticPage | None:
-        page, fingerprint, keep = self._previous_import(
+        page, fingerprint, keep, new = self._previous_import(
             kind=WordPressKind.PAGE,
             model=StaticPage,
             item=item,
@@ -1123,7 +1279,6 @@ class WordPressImport:
             page.slug = self._unique_slug(
                 self.home, unquote(item.slug) or slugify(title), None
             )
-            self.home.add_child(instance=page)
         else:
             page.title, page.body = title[:255], body
             page.seo_title, page.search_description = seo_title, search_description
@@ -1133,6 +1288,7 @@ class WordPressImport:
             self._when(item.date, item.date_gmt),
             self._when(item.modified, item.modified_gmt),
             what,
+            parent=self.home,
         )
         self._remember(
             WordPressKind.PAGE,
@@ -1141,6 +1297,7 @@ class WordPressImport:
             guid=item.guid,
             fingerprint=fingerprint,
             data={"link": item.link},
+            new=new,
         )
         self._permalinks(item, page)
         self.report.count("page", "created" if created else "updated")
@@ -1208,36 +1365,36 @@ class WordPressImport:
                 ordered.append(comment)
                 placed.add(comment.id)
             waiting = [c for c in waiting if c.id not in placed]
-        known: dict[int, Any] = {}
+        prepared = [self._prepared_comment(c, ids) for c in ordered]
         try:
             with transaction.atomic():
-                for comment in ordered:
-                    self._comment(comment, page, known, ids)
+                thread = comments_import_bulk(
+                    article=page, comments=prepared, cache_refresh=False
+                )
         except Exception:  # find the one that fails, keep the others
-            known.clear()
-            for comment in ordered:
-                try:
-                    with transaction.atomic():
-                        self._comment(comment, page, known, ids)
-                except Exception as error:
-                    logger.debug("comment %s", comment.id, exc_info=True)
-                    self.report.skip(
-                        "comment",
-                        f"commentaire {comment.id} de « {comment.author} »",
-                        f"erreur : {error}",
-                    )
+            logger.debug("comments of %s in bulk", item.id, exc_info=True)
+        else:
+            created = len(thread.created)
+            self.comments_created = self.comments_created or created > 0
+            self.report.count("comment", "created", created)
+            self.report.count("comment", "unchanged", len(prepared) - created)
+            return
+        known: dict[int, Any] = {}
+        for one in prepared:
+            try:
+                with transaction.atomic():
+                    self._comment(one, page, known)
+            except Exception as error:
+                logger.debug("comment %s", one.key, exc_info=True)
+                self.report.skip(
+                    "comment",
+                    f"commentaire {one.key} de « {one.author_name} »",
+                    f"erreur : {error}",
+                )
 
-    def _comment(
-        self,
-        comment: wxr.WxrComment,
-        page: ArticlePage,
-        known: dict[int, Any],
-        ids: set[int],
-    ) -> None:
-        from manchette.discussions.models import Comment
-        from manchette.discussions.services import comment_import
-
-        external_id = f"wp:{self.source_key}:{comment.id}"
+    def _prepared_comment(
+        self, comment: wxr.WxrComment, ids: set[int]
+    ) -> ImportedComment:
         if comment.parent and comment.parent not in ids:
             self.report.note(
                 "Des réponses à des commentaires absents de l’export (indésirables, que "
@@ -1250,21 +1407,42 @@ class WordPressImport:
                 f"Commentaire {comment.id} : état « {comment.approved} » inconnu, mis en attente."
             )
         likes, dislikes = self._votes(comment)
-        existed = Comment.objects.filter(external_id=external_id).exists()
-        created_at = self._when(comment.date, comment.date_gmt) or timezone.now()
-        known[comment.id] = comment_import(
-            article=page,
-            parent=known.get(comment.parent),
+        return ImportedComment(
+            key=comment.id,
+            parent_key=comment.parent or None,
+            external_id=f"wp:{self.source_key}:{comment.id}",
             author_name=comment.author,
             author_email=self._email(comment.author_email),
             author_url=self._url(comment.author_url),
             ip=self._ip(comment.author_ip),
-            created_at=created_at,
+            created_at=self._when(comment.date, comment.date_gmt) or timezone.now(),
             status=status,
             body_raw=comment.content,
             likes=likes,
             dislikes=dislikes,
-            external_id=external_id,
+        )
+
+    def _comment(
+        self, comment: ImportedComment, page: ArticlePage, known: dict[Any, Any]
+    ) -> None:
+        """One comment at a time: the way round a thread that fails in bulk."""
+        from manchette.discussions.models import Comment
+        from manchette.discussions.services import comment_import
+
+        existed = Comment.objects.filter(external_id=comment.external_id).exists()
+        known[comment.key] = comment_import(
+            article=page,
+            parent=known.get(comment.parent_key),
+            author_name=comment.author_name,
+            author_email=comment.author_email,
+            author_url=comment.author_url,
+            ip=comment.ip,
+            created_at=comment.created_at,
+            status=comment.status,
+            body_raw=comment.body_raw,
+            likes=comment.likes,
+            dislikes=comment.dislikes,
+            external_id=comment.external_id,
         )
         self.report.count("comment", "unchanged" if existed else "created")
 
