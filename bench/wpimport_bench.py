@@ -5,8 +5,10 @@
 
 Writes the export to a temporary folder, imports it with `manage.py import_wordpress` into a
 fresh SQLite database of its own (never the developer's var/), and reports wall time and the
-peak resident memory of the import process (getrusage of the child). Target (issue 8):
-10,000 posts and 100,000 comments in under 10 minutes and 500 MB."""
+peak resident memory of the import process (getrusage of the child); then imports the same
+file again (nothing changes: every item is recognised), and with --index runs the task
+worker until the search and reference index tasks of the new pages are done. Target
+(issue 8): 10,000 posts and 100,000 comments in under 10 minutes and 500 MB."""
 
 from __future__ import annotations
 
@@ -139,6 +141,37 @@ def write_export(path: Path, *, posts: int, comments: int, seed: int = 8) -> Non
         out.write("</channel>\n</rss>\n")
 
 
+def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall time, peak RSS (MB) of the child alone, and its output."""
+    # A small parent of its own, so that the peak is the command's alone.
+    wrapper = (
+        "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
+        "print('PEAK_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+        "sys.exit(r.returncode)"
+    )
+    started = time.monotonic()
+    result = subprocess.run(
+        [PY, "-c", wrapper, *command],
+        cwd=ROOT,
+        env=env,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    elapsed = time.monotonic() - started
+    if result.returncode:
+        print(result.stdout[-3000:])
+        print(result.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(result.returncode)
+    peak_mb = int(result.stderr.rsplit("PEAK_KB", 1)[1].split()[0]) / 1024
+    return elapsed, peak_mb, result.stdout
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.1f} {five:.1f} {fifteen:.1f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--posts", type=int, default=10_000)
@@ -147,6 +180,17 @@ def main() -> None:
         "--redis",
         default="",
         help="cache on this Redis URL (production); default: file cache",
+    )
+    parser.add_argument(
+        "--no-again",
+        action="store_true",
+        help="do not import the same file a second time (re-import: nothing changes)",
+    )
+    parser.add_argument(
+        "--index",
+        action="store_true",
+        help="then run the task worker until its queue is empty (search and "
+        "reference indexes of the new pages, as `make run` does in the background)",
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="wpimport-bench-") as tmp:
@@ -175,38 +219,47 @@ def main() -> None:
             check=True,
             stdout=subprocess.DEVNULL,
         )
-        started = time.monotonic()
-        # A small parent of its own, so that the peak is the import's alone.
-        wrapper = (
-            "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
-            "print('PEAK_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
-            "sys.exit(r.returncode)"
-        )
-        result = subprocess.run(
-            [PY, "-c", wrapper, PY, "manage.py", "import_wordpress", str(export)],
-            cwd=ROOT,
-            env=env,
-            check=False,
-            capture_output=True,
-            text=True,
-        )
-        elapsed = time.monotonic() - started
-        peak_mb = int(result.stderr.rsplit("PEAK_KB", 1)[1].split()[0]) / 1024
-        print(result.stdout[-3000:])
-        if result.returncode:
-            print(result.stderr[-3000:], file=sys.stderr)
-            raise SystemExit(result.returncode)
         print(
             f"posts={args.posts} comments={args.comments} cache={'redis' if args.redis else 'file'}"
         )
+        importing = [PY, "manage.py", "import_wordpress", str(export)]
+        print(f"load average before the import: {load()} (2 cores)")
+        elapsed, peak_mb, output = run_measured(importing, env)
+        print(output[-1500:])
         print(
             f"import: {elapsed:.1f} s, peak RSS of the import process {peak_mb:.0f} MB"
         )
-        print(f"per post with its comments: {elapsed / args.posts * 1000:.0f} ms")
-        load = os.getloadavg()
         print(
-            f"load average during run: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (2 cores)"
+            f"per post with its comments: {elapsed / args.posts * 1000:.0f} ms; "
+            f"{args.posts / elapsed:.1f} posts/s, {args.comments / elapsed:.0f} comments/s"
         )
+        print(f"load average after the import: {load()} (2 cores)")
+        if not args.no_again:
+            elapsed, peak_mb, output = run_measured(importing, env)
+            print(output[-1500:])
+            print(
+                f"re-import (same file, nothing changes): {elapsed:.1f} s, "
+                f"peak RSS {peak_mb:.0f} MB; load average after: {load()}"
+            )
+        if args.index:
+            elapsed, peak_mb, _output = run_measured(
+                [
+                    PY,
+                    "manage.py",
+                    "db_worker",
+                    "--queue-name",
+                    "*",
+                    "--batch",
+                    "--no-startup-delay",
+                    "--interval",
+                    "0.1",
+                ],
+                env,
+            )
+            print(
+                f"task worker (search and reference indexes): {elapsed:.1f} s, "
+                f"peak RSS {peak_mb:.0f} MB; load average after: {load()}"
+            )
 
 
 if __name__ == "__main__":
