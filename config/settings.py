@@ -162,7 +162,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "manchette.core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("MANCHETTE_CACHE_PREFIX", default="manchette"),
         }

@@ -70,7 +70,14 @@ def identity_or_new(request: HttpRequest) -> Identity:
 
 
 def article_or_404(article_id: int) -> ArticlePage:
-    article = ArticlePage.objects.live().public().filter(pk=article_id).first()
+    # The discussion needs the article's place, dates and flags, not its text.
+    article = (
+        ArticlePage.objects.live()
+        .public()
+        .defer("body", "standfirst")
+        .filter(pk=article_id)
+        .first()
+    )
     if article is None:
         raise Http404
     return article

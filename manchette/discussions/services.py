@@ -9,9 +9,8 @@ import secrets
 from datetime import datetime, timedelta
 from functools import partial
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, F, OuterRef, Value, When
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -129,14 +128,12 @@ def _identity_approved_add(identity_id: int | None, delta: int) -> None:
         return
     # (never below zero: imported comments may be attached to an identity later)
     # The trust that follows from the new count, as trust_compute says, in the same
-    # statement: no read of the identity on the way.
-    staff = Exists(
-        get_user_model().objects.filter(pk=OuterRef("user_id"), is_staff=True)
-    )
+    # statement: no read of the identity on the way. (Staff: the stored trust, which
+    # identity_for_user keeps in step with the account at each of its requests.)
     Identity.objects.filter(pk=identity_id, approved_count__gte=-delta).update(
         approved_count=F("approved_count") + delta,
         trust=Case(
-            When(staff, then=Value(Trust.STAFF)),
+            When(trust=Trust.STAFF, then=Value(Trust.STAFF)),
             When(email_confirmed_at__isnull=True, then=Value(Trust.NEW)),
             When(
                 approved_count__gte=conf.get("TRUSTED_AFTER") - delta,

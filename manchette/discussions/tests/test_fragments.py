@@ -66,6 +66,22 @@ def test_a_page_render_that_finds_the_block_reads_no_comment_whatever_their_numb
     assert _discussion_queries(page, article) == []
 
 
+def test_after_a_change_the_block_takes_the_same_queries_for_30_or_300_comments(
+    page, article, post_moderation
+):
+    def queries_after_a_change() -> int:
+        fragments.discussion_changed(article.pk)
+        return len(_discussion_queries(page, article))
+
+    for n in range(30):
+        make_comment(article, body=f"Avis {n}")
+    page(article)  # the site's moderation policies are in the cache from then on
+    few = queries_after_a_change()
+    for n in range(30, 300):
+        make_comment(article, body=f"Avis {n}")
+    assert queries_after_a_change() == few == 3
+
+
 def test_a_new_comment_shows_at_once(page, committed, article, post_moderation):
     make_comment(article, body="Le premier.")
     assert "Le premier." in page(article)
