@@ -24,6 +24,7 @@ from manchette.discussions.policy import CommentRefused
 from manchette.discussions.readers import (
     Submission,
     article_or_404,
+    article_url_path_or_404,
     comment_or_404,
     guest_details_check,
     identity_cookie_set,
@@ -196,12 +197,13 @@ def thread_list(
     """Top-level comments, newest first by default (pinned first in every sort),
     each with its replies in conversation order; `has_next` tells whether page+1
     exists."""
-    article = article_or_404(article_id)
-    url = article.url
+    url_path = article_url_path_or_404(article_id)  # the full page only on a miss
     body = fragments.cached_render(
-        article_id=article.pk,
-        variant=f"api|{sort}|{page}|{url}",
-        render=lambda: _thread_json(request, article.pk, url, sort=sort, page=page),
+        article_id=article_id,
+        variant=f"api|{sort}|{page}|{url_path}",
+        render=lambda: _thread_json(
+            request, article_id, article_or_404(article_id).url, sort=sort, page=page
+        ),
     )
     return HttpResponse(body, content_type=api.get_content_type())
 

@@ -83,6 +83,21 @@ def article_or_404(article_id: int) -> ArticlePage:
     return article
 
 
+def article_url_path_or_404(article_id: int) -> str:
+    """Whether readers may see this article, in a light read (no page object): its
+    path, which the article's address follows."""
+    url_path = (
+        ArticlePage.objects.live()
+        .public()
+        .filter(pk=article_id)
+        .values_list("url_path", flat=True)
+        .first()
+    )
+    if url_path is None:
+        raise Http404
+    return url_path
+
+
 def comment_or_404(comment_id: int) -> Comment:
     comment = selectors.comment_get_for_article(comment_id=comment_id)
     if comment is None or not comment.article.live:

@@ -251,3 +251,14 @@ def _discussion_queries_of(client, url) -> list[str]:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
     return [q["sql"] for q in captured.captured_queries if "discussions_" in q["sql"]]
+
+
+def test_a_kept_thread_is_not_served_once_its_article_is_unpublished(
+    client, article, post_moderation
+):
+    make_comment(article, body="Sous un article retiré.")
+    url = f"/api/discussions/articles/{article.pk}/comments"
+    assert client.get(url).json()["count"] == 1
+    article.unpublish()
+    gone = client.get(url)
+    assert gone.status_code == 404 and "retiré" not in gone.content.decode()
