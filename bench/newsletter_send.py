@@ -188,11 +188,20 @@ def main() -> None:
             "0.2",
             "--no-reload",
         ]
+        # The delivery log is written here, before the workers start, as the
+        # prepare task would: on SQLite under load, writing 100,000 rows in one
+        # transaction holds the write lock longer than an idle db_worker waits for
+        # it (20 s), and django-tasks' worker exits on "database is locked".
+        services.edition_send_start(edition=edition)  # queues the prepare task
+        prepared_at = time.monotonic()
+        services.edition_deliveries_prepare(edition_id=edition.pk)
+        print(
+            f"delivery log: {args.count} rows in {time.monotonic() - prepared_at:.1f}s",
+            flush=True,
+        )
         workers = [
             subprocess.Popen(argv, env=env, cwd=BASE_DIR) for _ in range(args.workers)
         ]
-        time.sleep(1)
-        services.edition_send_start(edition=edition)  # queues the work; returns at once
         t0 = time.monotonic()
         first_at = last_at = None
         killed = restarted = False

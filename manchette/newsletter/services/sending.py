@@ -317,6 +317,11 @@ def smtp_send_recorded(
     refusal of the message, or a lost connection, after the terminator is raised as
     `RefusedAfterHandOver`."""
     conn.ehlo_or_helo_if_needed()
+    if conn.sock is not None:
+        # The terminator is a small write after the body: without this, Nagle's
+        # algorithm holds it until the server acknowledges the body, which it
+        # delays (up to 40 ms on Linux) while it has nothing to answer.
+        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     options = []
     if conn.does_esmtp and conn.has_extn("size"):
         options.append(f"size={len(msg)}")

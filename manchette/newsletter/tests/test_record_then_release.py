@@ -6,6 +6,7 @@ leaves the server with nothing to deliver; a refusal after it puts the row back.
 from __future__ import annotations
 
 import smtplib
+import socket
 from datetime import timedelta
 
 import pytest
@@ -77,6 +78,8 @@ def test_the_server_delivers_only_after_the_row_is_recorded_sent(sink):
         record=record,
     )
     assert at_record == {"received by the server": [], "row": DeliveryStatus.SENT}
+    # The last line leaves at once, not held back by Nagle's algorithm.
+    assert connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
     assert sink.recipients() == {"lecteur@exemple.fr": 1}
     # The same bytes reach the server as through smtplib's own sendmail().
     connection.sendmail(SENDER, ["lecteur@exemple.fr"], _raw("lecteur@exemple.fr"))
