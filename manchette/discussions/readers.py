@@ -69,12 +69,25 @@ def identity_or_new(request: HttpRequest) -> Identity:
     return identity if identity is not None else services.identity_create()
 
 
+DISCUSSION_FIELDS = (
+    "path",
+    "depth",
+    "url_path",
+    "title",
+    "live",
+    "first_published_at",
+    "comments_closed",
+)
+
+
 def article_or_404(article_id: int) -> ArticlePage:
-    # The discussion needs the article's place, dates and flags, not its text.
+    # The discussion needs the article's place, title, date and flags (policy,
+    # closing, its address): the page's other eighty columns cost more to read than
+    # the rest of a post.
     article = (
         ArticlePage.objects.live()
         .public()
-        .defer("body", "standfirst")
+        .only(*DISCUSSION_FIELDS)
         .filter(pk=article_id)
         .first()
     )
