@@ -141,8 +141,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    # Under ASGI each request runs in a fresh thread, so Django's persistent
-    # connections would leak one per request: use psycopg's pool instead.
+    # Connections come from psycopg's pool, shared by the page server's threads
+    # (PAGE_THREADS), instead of one persistent connection per thread.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "pool": {
@@ -180,6 +180,9 @@ CACHES["renditions"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "OPTIONS": {"MAX_ENTRIES": 5000},
 }
+# Threads per page-server process that run Django (manchette/core/asgi.py). Each may
+# hold one database connection while it works: keep it below MANCHETTE_DB_POOL_MAX.
+PAGE_THREADS = env.int("MANCHETTE_PAGE_THREADS", default=8)
 PAGE_CACHE_ENABLED = env.bool("MANCHETTE_PAGE_CACHE", default=True)
 PAGE_CACHE_SECONDS = env.int("MANCHETTE_PAGE_CACHE_SECONDS", default=24 * 3600)
 # What shared caches (nginx, a CDN) may keep between purges.

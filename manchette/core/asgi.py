@@ -4,7 +4,11 @@
   cycle, so that thousands of open pages hold no worker thread;
 - cached pages for anonymous readers: answered here from the shared page cache, before
   Django's (synchronous) machinery runs;
-- everything else: Django.
+- everything else: Django, as a WSGI application run in a pool of threads of our own
+  (a2wsgi). Django's own ASGI handler runs every synchronous view on one thread per
+  process, so one slow request (a cache miss, a write waiting for a lock) made every
+  other request of that process wait behind it; a pool lets them overlap their waits
+  on the database and the cache (docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ import importlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from django.core.asgi import get_asgi_application
+from a2wsgi import WSGIMiddleware
+from django.conf import settings
+from django.core.wsgi import get_wsgi_application
 from django.http.cookie import parse_cookie
 
 from manchette.core import pagecache
@@ -94,7 +100,10 @@ async def _lifespan(receive: Receive, send: Send) -> None:
 
 
 def build_application() -> ASGIApp:
-    django_app = get_asgi_application()
+    django_app = WSGIMiddleware(
+        get_wsgi_application(),  # type: ignore[arg-type]
+        workers=settings.PAGE_THREADS,
+    )
 
     async def application(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
