@@ -18,10 +18,11 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
+from typing import TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
@@ -31,6 +32,7 @@ ENTRY_PREFIX = "pagecache:entry:"
 GENERATION_KEY = "pagecache:generation"
 TAG_PREFIX = "pagecache:tag:"
 LOCK_PREFIX = "pagecache:lock:"
+VALUE_PREFIX = "pagecache:value:"
 # Unix time of the next scheduled publication or expiry; a page cached before it
 # must not be served after it (see core.scheduling).
 SCHEDULE_DUE_KEY = "pagecache:schedule-due"
@@ -39,6 +41,7 @@ SCHEDULE_DUE_KEY = "pagecache:schedule-due"
 # wpimport: WordPress short links (/?p=123, /?page_id=28) must reach Django, where
 # they redirect to the imported page, instead of hitting the cached home page.
 QUERY_PARAMS = ("page", "p", "page_id", "attachment_id")
+T = TypeVar("T")
 NEVER_CACHED_PREFIXES = ("/static/", "/media/", "/live/", "/api/", "/lecteur/")
 
 
@@ -84,8 +87,8 @@ def request_is_cacheable(*, method: str, path: str, cookies: Mapping[str, str]) 
     )
 
 
-def _new_version() -> str:
-    return f"{time.time():.6f}:{secrets.token_hex(4)}"
+def _new_version(at: float | None = None) -> str:
+    return f"{time.time() if at is None else at:.6f}:{secrets.token_hex(4)}"
 
 
 def _version_time(version: str | None) -> float:
@@ -191,21 +194,15 @@ def tags_invalidate(tags: Iterable[str]) -> None:
         generation_bump()
 
 
-def page_store(
-    key: str,
-    *,
-    status: int,
-    content_type: str,
-    body: bytes,
-    tags: Iterable[str],
-    started_at: float,
-    headers: Iterable[tuple[str, str]] = (),
-) -> CachedPage | None:
-    """Store a rendered page, unless one of its tags changed after ``started_at``
-    (the page might then show the old state)."""
+def _tag_versions(tags: Iterable[str], *, started_at: float) -> dict[str, str] | None:
+    """The current version of each tag, giving a version to tags that have none; None
+    when one of them changed after ``started_at`` (what was computed may be old)."""
     tag_keys = {TAG_PREFIX + tag: tag for tag in set(tags)}
     current = cache.get_many(list(tag_keys))
-    missing = {k: _new_version() for k in tag_keys if k not in current}
+    # A tag seen for the first time was never invalidated: its first version is
+    # dated from the epoch, so that whatever is being stored with it still counts
+    # as computed after it.
+    missing = {k: _new_version(at=0) for k in tag_keys if k not in current}
     for k, new_version in missing.items():
         cache.add(k, new_version, timeout=None)
     if missing:
@@ -218,6 +215,24 @@ def page_store(
         ):
             return None
         versions[tag] = version
+    return versions
+
+
+def page_store(
+    key: str,
+    *,
+    status: int,
+    content_type: str,
+    body: bytes,
+    tags: Iterable[str],
+    started_at: float,
+    headers: Iterable[tuple[str, str]] = (),
+) -> CachedPage | None:
+    """Store a rendered page, unless one of its tags changed after ``started_at``
+    (the page might then show the old state)."""
+    versions = _tag_versions(tags, started_at=started_at)
+    if versions is None:
+        return None
     page = CachedPage(
         status=status,
         content_type=content_type,
@@ -230,6 +245,30 @@ def page_store(
     )
     cache.set(key, page, timeout=settings.PAGE_CACHE_SECONDS)
     return page
+
+
+def value_cached(key: str, *, tags: Iterable[str], compute: Callable[[], T]) -> T:
+    """``compute()``, kept in the shared cache until one of ``tags`` is invalidated:
+    for what every page shows and changes only when the page cache's tags say so
+    (the sections of the navigation, the sign-up block's lists). One cache read when
+    it is there."""
+    tags = sorted(set(tags))
+    entry_key = VALUE_PREFIX + key
+    found = cache.get_many([entry_key, *(TAG_PREFIX + tag for tag in tags)])
+    entry = found.get(entry_key)
+    if (
+        isinstance(entry, tuple)
+        and len(entry) == 2
+        and sorted(entry[1]) == tags
+        and all(found.get(TAG_PREFIX + tag) == v for tag, v in entry[1].items())
+    ):
+        return entry[0]
+    started_at = time.time()
+    value = compute()
+    versions = _tag_versions(tags, started_at=started_at)
+    if versions is not None:
+        cache.set(entry_key, (value, versions), timeout=settings.PAGE_CACHE_SECONDS)
+    return value
 
 
 def lock_acquire(key: str) -> bool:

@@ -12,7 +12,9 @@ class NewsletterConfig(AppConfig):
         from anymail.signals import tracking
 
         from manchette.core.scheduling import periodic_job_register
-        from manchette.newsletter import services
+        from manchette.newsletter import cache, services
+
+        cache.connect()
 
         periodic_job_register(
             name="lettres : inscriptions expirées",

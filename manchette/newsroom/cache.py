@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from wagtail.models import Page
 
 from manchette.core.pagecache import tags_invalidate
 from manchette.core.scheduling import schedule_refresh
@@ -134,8 +135,16 @@ def on_snippet_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
         tags_invalidate([f"topic:{instance.pk}", f"list:topic:{instance.pk}"])
 
 
+def on_view_restriction_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A page made private (or public again) leaves (or joins) the listings and the
+    navigation that show it."""
+    page = Page.objects.filter(pk=instance.page_id).first()
+    if page is not None:
+        page_changed(page)
+
+
 def connect() -> None:
-    from wagtail.models import Revision, Site
+    from wagtail.models import PageViewRestriction, Revision, Site
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
     from manchette.topics.models import Topic
@@ -158,6 +167,12 @@ def connect() -> None:
             on_snippet_changed,
             sender=model,
             dispatch_uid=f"manchette-cache-del-{model.__name__}",
+        )
+    for signal in (post_save, post_delete):
+        signal.connect(
+            on_view_restriction_changed,
+            sender=PageViewRestriction,
+            dispatch_uid=f"manchette-cache-restriction-{signal is post_save}",
         )
     post_save.connect(
         lambda **kw: tags_invalidate(["site"]),

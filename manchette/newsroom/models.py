@@ -111,6 +111,18 @@ class HomePage(Page):
     def cache_tags(self) -> list[str]:
         return ["list:home"]
 
+    def route(self, request: HttpRequest, path_components: list[str]) -> Any:
+        """An article in one query, instead of two per level of the tree (each page
+        and its specific row): nothing under la Une routes sub-paths of its own, so
+        the page whose URL path is the requested one is the answer. Anything else
+        (a section, a static page, a 404) goes through Wagtail's own routing."""
+        if path_components:
+            url_path = self.url_path + "/".join(path_components) + "/"
+            article = ArticlePage.objects.filter(url_path=url_path).first()
+            if article is not None:
+                return article.route(request, [])
+        return super().route(request, path_components)
+
 
 class CommentPolicy(models.TextChoices):
     INHERIT = "inherit", _("comme le reste du site")

@@ -18,6 +18,7 @@ from wagtail.models import Page, Site
 from wagtail.query import PageQuerySet
 
 from manchette.core.http import page_cache_tags
+from manchette.core.pagecache import value_cached
 from manchette.newsroom.models import ArticlePage, Author, SectionPage, SiteIdentity
 from manchette.newsroom.og import og_image_path
 from manchette.topics.models import Topic
@@ -48,9 +49,16 @@ def sections_live(request: HttpRequest | None = None) -> list[SectionPage]:
     cached = getattr(request, "_manchette_sections", None)
     if cached is not None:
         return cached
-    sections = list(SectionPage.objects.live().public().order_by("path"))
-    for section in sections:  # one site lookup per request, not one per link
-        section.href = section.get_url(request)
+
+    def load() -> list[SectionPage]:
+        loaded = list(SectionPage.objects.live().public().order_by("path"))
+        for section in loaded:  # one site lookup, not one per link
+            section.href = section.get_url(request)
+        return loaded
+
+    # Editing, publishing, moving or restricting a section invalidates "site".
+    host = request.get_host() if request is not None else ""
+    sections = value_cached(f"sections:{host}", tags=["site"], compute=load)
     if request is not None:
         request._manchette_sections = sections  # type: ignore[attr-defined]
     return sections
@@ -147,7 +155,10 @@ def article_detail_context(
 ) -> dict[str, Any]:
     authors = list(article.authors.all())
     topics = list(article.topics.all())
-    section = article.get_parent().specific
+    sections = {s.path: s for s in sections_live(request)}
+    section = (
+        sections.get(article.path[: -Page.steplen]) or article.get_parent().specific
+    )
     page_cache_tags(
         request,
         *(f"topic:{t.pk}" for t in topics),

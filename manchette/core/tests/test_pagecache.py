@@ -151,3 +151,59 @@ def test_invalidations_in_a_bulk_operation_are_made_once_at_the_end(client, site
         pagecache.tags_invalidate(["list:home"])
         assert client.get("/")["X-Cache"] == "HIT"  # not yet
     assert client.get("/")["X-Cache"] == "MISS"
+
+
+def test_a_cached_value_is_computed_once_until_one_of_its_tags_is_invalidated(db):
+    computed = []
+
+    def compute():
+        computed.append(1)
+        return len(computed)
+
+    assert pagecache.value_cached("v", tags=["site"], compute=compute) == 1
+    assert pagecache.value_cached("v", tags=["site"], compute=compute) == 1
+    pagecache.tags_invalidate(["page:9"])  # another tag: still the same value
+    assert pagecache.value_cached("v", tags=["site"], compute=compute) == 1
+    pagecache.tags_invalidate(["site"])
+    assert pagecache.value_cached("v", tags=["site"], compute=compute) == 2
+
+
+def test_a_value_computed_while_its_tag_changed_is_not_kept(db):
+    computed = []
+
+    def compute_while_an_editor_publishes():
+        computed.append(1)
+        pagecache.tags_invalidate(["site"])
+        return "maybe the old state"
+
+    pagecache.value_cached(
+        "v", tags=["site"], compute=compute_while_an_editor_publishes
+    )
+    pagecache.value_cached(
+        "v", tags=["site"], compute=compute_while_an_editor_publishes
+    )
+    assert len(computed) == 2
+
+
+def test_the_navigation_follows_the_sections_published_and_made_private(
+    client, site_tree
+):
+    from wagtail.models import PageViewRestriction
+
+    from manchette.newsroom.models import SectionPage
+
+    assert ">Sport</a>" in client.get("/").content.decode()
+    science = site_tree.home.add_child(
+        instance=SectionPage(title="Sciences", slug="sciences")
+    )
+    science.save_revision().publish()
+    page = client.get("/").content.decode()
+    assert ">Sciences</a>" in page
+    PageViewRestriction.objects.create(
+        page=site_tree.sections["sport"],
+        restriction_type=PageViewRestriction.PASSWORD,
+        password="abonnes",
+    )
+    page = client.get("/").content.decode()
+    assert ">Sport</a>" not in page
+    assert ">Sciences</a>" in page

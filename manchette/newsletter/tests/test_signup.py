@@ -221,6 +221,18 @@ def test_signup_block_is_on_every_page_without_csrf_token(client, site_tree):
     assert "L’essentiel du jour" in html
 
 
+def test_the_cached_signup_block_follows_the_lists_the_editors_change(
+    client, site_tree
+):
+    essential = default_list()
+    assert "L’essentiel du jour" in client.get("/").content.decode()
+    essential.name = "Le journal du soir"
+    essential.save()
+    html = client.get("/").content.decode()
+    assert "Le journal du soir" in html
+    assert "L’essentiel du jour" not in html
+
+
 def test_newsletter_page_lists_a_weekly_letter_per_section(client, site_tree):
     html = client.get(reverse("newsletter:home")).content.decode()
     assert "La semaine : International" in html
