@@ -85,3 +85,12 @@ def page_cache_tags(request: HttpRequest, *tags: str) -> None:
     existing: set[str] = getattr(request, "page_cache_tags", set())
     existing.update(tags)
     request.page_cache_tags = existing  # type: ignore[attr-defined]
+
+
+def page_cache_tags_add(request: HttpRequest, *tags: str) -> None:
+    """Name what a part shown on every page depends on (the sign-up block…), for the
+    pages whose views opted into the cache, without opting any other page in: a
+    search result must never be cached because its footer could be."""
+    existing: set[str] | None = getattr(request, "page_cache_tags", None)
+    if existing is not None:
+        existing.update(tags)

@@ -174,9 +174,10 @@ def connect() -> None:
             sender=PageViewRestriction,
             dispatch_uid=f"manchette-cache-restriction-{signal is post_save}",
         )
-    post_save.connect(
-        lambda **kw: tags_invalidate(["site"]),
-        sender=Site,
-        weak=False,
-        dispatch_uid="manchette-cache-site",
-    )
+    for signal in (post_save, post_delete):
+        signal.connect(
+            lambda **kw: tags_invalidate(["site"]),
+            sender=Site,
+            weak=False,
+            dispatch_uid=f"manchette-cache-site-{signal is post_save}",
+        )

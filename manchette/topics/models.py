@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
@@ -16,6 +18,13 @@ class TopicKind(models.TextChoices):
     ORGANISATION = "organisation", _("organisation")
     EVENT = "event", _("événement")
     THEME = "theme", _("thème")
+
+
+@lru_cache(maxsize=20_000)
+def topic_url(slug: str) -> str:
+    """A topic's address; an article page links each of its topics several times
+    (body, list, meta), and reversing a URL is not free."""
+    return reverse("newsroom:topic", kwargs={"slug": slug})
 
 
 class Topic(index.Indexed, models.Model):
@@ -77,7 +86,7 @@ class Topic(index.Indexed, models.Model):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     def get_absolute_url(self) -> str:
-        return reverse("newsroom:topic", kwargs={"slug": self.slug})
+        return topic_url(self.slug)
 
     @property
     def alias_list(self) -> list[str]:

@@ -10,6 +10,7 @@ from django.core import signing
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from manchette.core.pagecache import value_cached
 from manchette.newsroom.models import ArticlePage
 from manchette.trust.models import (
     Correction,
@@ -32,13 +33,30 @@ def corrections_for_article(*, article_id: int) -> list[Correction]:
     )
 
 
-def corrections_of(article: Any) -> list[Correction]:
-    """The same, read once per rendered article (the box and the JSON-LD both show them)."""
-    cached: list[Correction] | None = getattr(article, "_trust_corrections", None)
+def _shown_with_article(article: Any) -> tuple[list[Correction], list[ReplyRequest]]:
+    """What an article page shows of the trust app (its corrections, box and JSON-LD,
+    and the published replies), read once per rendered article and kept in the shared
+    cache until the article's page is refreshed (`services.article_readers_refresh`)."""
+    cached = getattr(article, "_trust_shown", None)
     if cached is None:
-        cached = corrections_for_article(article_id=article.pk)
-        article._trust_corrections = cached
+        cached = value_cached(
+            f"trust:article:{article.pk}",
+            tags=[f"page:{article.pk}"],
+            compute=lambda: (
+                corrections_for_article(article_id=article.pk),
+                replies_published_for_article(article_id=article.pk),
+            ),
+        )
+        article._trust_shown = cached
     return cached
+
+
+def corrections_of(article: Any) -> list[Correction]:
+    return _shown_with_article(article)[0]
+
+
+def replies_of(article: Any) -> list[ReplyRequest]:
+    return _shown_with_article(article)[1]
 
 
 def corrections_latest(*, limit: int = CORRECTIONS_PAGE_SIZE) -> QuerySet[Correction]:

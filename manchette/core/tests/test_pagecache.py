@@ -207,3 +207,15 @@ def test_the_navigation_follows_the_sections_published_and_made_private(
     page = client.get("/").content.decode()
     assert ">Sport</a>" not in page
     assert ">Sciences</a>" in page
+
+
+def test_parts_shown_on_every_page_do_not_make_a_search_page_cacheable(
+    client, site_tree
+):
+    """The sign-up block names its lists for cached pages; a search result page,
+    whose query is not part of the cache key, must still never be stored."""
+    make_article(site_tree.sections["france"], title="Budget de la culture")
+    assert "X-Cache" not in client.get("/recherche/", {"q": "culture"})
+    response = client.get("/recherche/", {"q": "tout autre chose"})
+    assert "X-Cache" not in response
+    assert "Budget de la culture" not in response.content.decode()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from manchette.core.http import page_cache_tags
+from manchette.core.http import page_cache_tags_add
 from manchette.core.pagecache import value_cached
 from manchette.newsletter.cache import LISTS_TAG
 from manchette.newsletter.selectors import newsletter_lists_for_block
@@ -16,7 +16,7 @@ def newsletter_block_lists(context: template.Context) -> list:
     showing them is refreshed when an editor changes them."""
     request = context.get("request")
     if request is not None:
-        page_cache_tags(request, LISTS_TAG)
+        page_cache_tags_add(request, LISTS_TAG)
     return value_cached(
         "newsletter:block-lists",
         tags=[LISTS_TAG],

@@ -17,7 +17,7 @@ def article_corrections(article: Any) -> list[Any]:
 
 @register.simple_tag
 def article_replies(article: Any) -> list[Any]:
-    return selectors.replies_published_for_article(article_id=article.pk)
+    return selectors.replies_of(article)
 
 
 @register.filter
