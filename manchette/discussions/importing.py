@@ -2,21 +2,21 @@
 of tens of thousands of comments.
 
 The result is the one `services.comment_import` gives comment by comment (same
-placement in the thread, same text, same counts), written with a few queries per
+placement in the thread, same text, same counts), written with about five queries per
 article instead of about a dozen per comment: the thread is known in advance, so the
-comments are created level by level with `bulk_create`, and the denormalised counts
-are added once at the end. `comment_import` stays the path for one comment."""
+comments are inserted together, then the replies placed in one update, and the
+denormalised counts added once. `comment_import` stays the path for one comment."""
 
 from __future__ import annotations
 
 import hashlib
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import models, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db import connection, models, transaction
+from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext as _
 
 from manchette.discussions import conf
@@ -72,96 +72,129 @@ def comments_import_bulk(
         c.external_id: c
         for c in Comment.objects.filter(
             external_id__in=[c.external_id for c in comments]
-        ).select_related("parent")
+        )
     }
+    name_max = conf.get("NAME_MAX_LENGTH")
+    # All new comments in one insert, at the first level for a moment...
+    rows = {
+        item.key: _row(article, item, name_max)
+        for item in comments
+        if item.external_id not in before
+    }
+    Comment.objects.bulk_create(list(rows.values()))
+    new_ids = {c.pk for c in rows.values()}
+    # ... then, with their ids known, each reply placed as comment_import places it
+    # (in the given order: a parent found only if it comes first), in one update.
     by_key: dict[Hashable, Comment] = {}
-    created: set[Hashable] = set()
-    # Level of each new comment: after its parent when the parent is new too.
-    levels: dict[int, list[ImportedComment]] = defaultdict(list)
-    level_of: dict[Hashable, int] = {}
+    changed: dict[int, Comment] = {}
+    older_parents: Counter[int] = Counter()  # replies to comments imported before
     for item in comments:
-        if item.external_id in before:
+        if item.key not in rows:
             by_key[item.key] = before[item.external_id]
             continue
-        level = level_of[item.parent_key] + 1 if item.parent_key in level_of else 0
-        level_of[item.key] = level
-        levels[level].append(item)
-    name_max = conf.get("NAME_MAX_LENGTH")
-    new: list[Comment] = []
-    for level in sorted(levels):
-        batch: list[Comment] = []
-        for item in levels[level]:
-            parent = (
-                by_key.get(item.parent_key) if item.parent_key is not None else None
+        comment = rows[item.key]
+        parent = by_key.get(item.parent_key) if item.parent_key is not None else None
+        by_key[item.key] = comment
+        if parent is None:
+            continue
+        comment.parent, comment.root_id, comment.depth, comment.reply_to_name = (
+            _placement(parent)
+        )
+        changed[comment.pk] = comment
+        if comment.status == CommentStatus.APPROVED and comment.parent is not None:
+            if comment.parent.pk in new_ids:
+                comment.parent.reply_count += 1
+                changed[comment.parent.pk] = comment.parent
+            else:
+                older_parents[comment.parent.pk] += 1
+    _placements_write(list(changed.values()))
+    if older_parents:
+        Comment.objects.filter(pk__in=older_parents).update(
+            reply_count=F("reply_count")
+            + Case(
+                *(When(pk=pk, then=Value(n)) for pk, n in older_parents.items()),
+                output_field=models.PositiveIntegerField(),
             )
-            attach_to, root_id, depth, reply_to_name = _placement(parent)
-            body = text_normalize(item.body_raw)
-            batch.append(
-                Comment(
-                    article=article,
-                    parent=attach_to,
-                    root_id=root_id,
-                    depth=depth,
-                    reply_to_name=reply_to_name,
-                    author_name=text_normalize(item.author_name)[:name_max]
-                    or _("Anonyme"),
-                    author_email=item.author_email or "",
-                    author_url=item.author_url or "",
-                    avatar_seed=email_hash(item.author_email)
-                    or hashlib.sha256(item.external_id.encode()).hexdigest(),
-                    body_raw=body,
-                    body_html=body_render(body, links=False),
-                    status=item.status,
-                    external_id=item.external_id,
-                    ip=item.ip or None,
-                    created_at=item.created_at,
-                    score=item.likes - item.dislikes,
-                    upvotes=item.likes,
-                    downvotes=item.dislikes,
-                )
-            )
-        Comment.objects.bulk_create(batch)
-        for item, comment in zip(levels[level], batch, strict=True):
-            by_key[item.key] = comment
-            created.add(item.key)
-        new += batch
-    _counts_add(article, [c for c in new if c.status == CommentStatus.APPROVED])
-    if new and cache_refresh:
+        )
+    approved = [c for c in rows.values() if c.status == CommentStatus.APPROVED]
+    _counts_add(article, approved)
+    if rows and cache_refresh:
         _page_changed(article.pk)
-    return ImportedThread(comments=by_key, created=created)
+    return ImportedThread(comments=by_key, created=set(rows))
+
+
+def _placements_write(comments: list[Comment]) -> None:
+    """One statement run for each reply: the ORM's bulk_update would build a CASE
+    per field and row, which costs more than all the rest of a thread's import."""
+    if not comments:
+        return
+    meta = Comment._meta
+    quote = connection.ops.quote_name
+    columns = [
+        str(meta.get_field(name).column)  # type: ignore[union-attr]
+        for name in ("parent", "root", "depth", "reply_to_name", "reply_count")
+    ]
+    assignments = ", ".join(f"{quote(column)} = %s" for column in columns)
+    # (names from the model itself, values as parameters)
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608
+        f"WHERE {quote(str(meta.pk.column))} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            sql,
+            [
+                (c.parent_id, c.root_id, c.depth, c.reply_to_name, c.reply_count, c.pk)
+                for c in comments
+            ],
+        )
+
+
+def _row(article: ArticlePage, item: ImportedComment, name_max: int) -> Comment:
+    body = text_normalize(item.body_raw)
+    return Comment(
+        article=article,
+        author_name=text_normalize(item.author_name)[:name_max] or _("Anonyme"),
+        author_email=item.author_email or "",
+        author_url=item.author_url or "",
+        avatar_seed=email_hash(item.author_email)
+        or hashlib.sha256(item.external_id.encode()).hexdigest(),
+        body_raw=body,
+        body_html=body_render(body, links=False),
+        status=item.status,
+        external_id=item.external_id,
+        ip=item.ip or None,
+        created_at=item.created_at,
+        score=item.likes - item.dislikes,
+        upvotes=item.likes,
+        downvotes=item.dislikes,
+    )
 
 
 def _counts_add(article: ArticlePage, approved: list[Comment]) -> None:
     if not approved:
         return
     latest = max(approved, key=lambda c: (c.created_at, c.pk))
-    later = Q(last_comment_at__isnull=True) | Q(last_comment_at__lte=latest.created_at)
-    updated = ArticleDiscussion.objects.filter(article_id=article.pk).update(
-        comment_count=F("comment_count") + len(approved),
-        last_comment_id=Case(
-            When(later, then=Value(latest.pk)),
-            default=F("last_comment_id"),
-            output_field=models.BigIntegerField(),
-        ),
-        last_comment_at=Case(
-            When(later, then=Value(latest.created_at)),
-            default=F("last_comment_at"),
-            output_field=models.DateTimeField(),
-        ),
+    current = (
+        ArticleDiscussion.objects.select_for_update()
+        .filter(article_id=article.pk)
+        .values("last_comment_at")
+        .first()
     )
-    if not updated:
+    if current is None:
         ArticleDiscussion.objects.create(
             article_id=article.pk,
             comment_count=len(approved),
             last_comment_at=latest.created_at,
             last_comment_id=latest.pk,
         )
-    replies = Counter(c.parent_id for c in approved if c.parent_id)
-    if replies:
-        Comment.objects.filter(pk__in=replies).update(
-            reply_count=F("reply_count")
-            + Case(
-                *(When(pk=pk, then=Value(n)) for pk, n in replies.items()),
-                output_field=models.PositiveIntegerField(),
-            )
-        )
+        return
+    last: dict[str, object] = {}
+    if (
+        current["last_comment_at"] is None
+        or latest.created_at >= current["last_comment_at"]
+    ):
+        last = {"last_comment_at": latest.created_at, "last_comment_id": latest.pk}
+    ArticleDiscussion.objects.filter(article_id=article.pk).update(
+        comment_count=F("comment_count") + len(approved), **last
+    )

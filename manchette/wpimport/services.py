@@ -1366,11 +1366,10 @@ class WordPressImport:
                 placed.add(comment.id)
             waiting = [c for c in waiting if c.id not in placed]
         prepared = [self._prepared_comment(c, ids) for c in ordered]
-        try:
-            with transaction.atomic():
-                thread = comments_import_bulk(
-                    article=page, comments=prepared, cache_refresh=False
-                )
+        try:  # (in a savepoint of its own: nothing of it is left if it fails)
+            thread = comments_import_bulk(
+                article=page, comments=prepared, cache_refresh=False
+            )
         except Exception:  # find the one that fails, keep the others
             logger.debug("comments of %s in bulk", item.id, exc_info=True)
         else:
