@@ -141,12 +141,17 @@ def write_export(path: Path, *, posts: int, comments: int, seed: int = 8) -> Non
         out.write("</channel>\n</rss>\n")
 
 
-def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
-    """Wall time, peak RSS (MB) of the child alone, and its output."""
+def run_measured(
+    command: list[str], env: dict[str, str]
+) -> tuple[float, float, float, str]:
+    """Wall time, peak RSS (MB) and CPU time (user + system) of the child alone,
+    and its output. On a busy machine the CPU time is what the command would take
+    on a core of its own."""
     # A small parent of its own, so that the peak is the command's alone.
     wrapper = (
         "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
-        "print('PEAK_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+        "print('PEAK_KB', u.ru_maxrss, 'CPU_S', u.ru_utime + u.ru_stime, file=sys.stderr); "
         "sys.exit(r.returncode)"
     )
     started = time.monotonic()
@@ -163,8 +168,9 @@ def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float,
         print(result.stdout[-3000:])
         print(result.stderr[-3000:], file=sys.stderr)
         raise SystemExit(result.returncode)
-    peak_mb = int(result.stderr.rsplit("PEAK_KB", 1)[1].split()[0]) / 1024
-    return elapsed, peak_mb, result.stdout
+    figures = result.stderr.rsplit("PEAK_KB", 1)[1].split()
+    peak_mb, cpu_s = int(figures[0]) / 1024, float(figures[2])
+    return elapsed, peak_mb, cpu_s, result.stdout
 
 
 def load() -> str:
@@ -224,10 +230,11 @@ def main() -> None:
         )
         importing = [PY, "manage.py", "import_wordpress", str(export)]
         print(f"load average before the import: {load()} (2 cores)")
-        elapsed, peak_mb, output = run_measured(importing, env)
+        elapsed, peak_mb, cpu_s, output = run_measured(importing, env)
         print(output[-1500:])
         print(
-            f"import: {elapsed:.1f} s, peak RSS of the import process {peak_mb:.0f} MB"
+            f"import: {elapsed:.1f} s, peak RSS of the import process {peak_mb:.0f} MB, "
+            f"its CPU time {cpu_s:.1f} s"
         )
         print(
             f"per post with its comments: {elapsed / args.posts * 1000:.0f} ms; "
@@ -235,14 +242,15 @@ def main() -> None:
         )
         print(f"load average after the import: {load()} (2 cores)")
         if not args.no_again:
-            elapsed, peak_mb, output = run_measured(importing, env)
+            elapsed, peak_mb, cpu_s, output = run_measured(importing, env)
             print(output[-1500:])
             print(
                 f"re-import (same file, nothing changes): {elapsed:.1f} s, "
-                f"peak RSS {peak_mb:.0f} MB; load average after: {load()}"
+                f"peak RSS {peak_mb:.0f} MB, CPU {cpu_s:.1f} s; "
+                f"load average after: {load()}"
             )
         if args.index:
-            elapsed, peak_mb, _output = run_measured(
+            elapsed, peak_mb, cpu_s, _output = run_measured(
                 [
                     PY,
                     "manage.py",
@@ -258,7 +266,8 @@ def main() -> None:
             )
             print(
                 f"task worker (search and reference indexes): {elapsed:.1f} s, "
-                f"peak RSS {peak_mb:.0f} MB; load average after: {load()}"
+                f"peak RSS {peak_mb:.0f} MB, CPU {cpu_s:.1f} s; "
+                f"load average after: {load()}"
             )
 
 
