@@ -20,6 +20,7 @@ from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext as _
 
 from manchette.discussions import conf
+from manchette.discussions.fragments import discussion_changed
 from manchette.discussions.models import ArticleDiscussion, Comment, CommentStatus
 from manchette.discussions.rendering import body_render, email_hash, text_normalize
 from manchette.discussions.services import _page_changed, _placement
@@ -67,7 +68,8 @@ def comments_import_bulk(
     Counts: the article's approved count, each parent's replies; the article's last
     comment is the most recent approved one, if more recent than the one it had.
     `cache_refresh=False`: the caller refreshes the cached pages itself, once (an
-    import of a whole site), instead of the article's page here."""
+    import of a whole site), instead of the article's page here (the discussion's
+    cached fragments are refreshed here all the same)."""
     before = {
         c.external_id: c
         for c in Comment.objects.filter(
@@ -118,8 +120,11 @@ def comments_import_bulk(
         )
     approved = [c for c in rows.values() if c.status == CommentStatus.APPROVED]
     _counts_add(article, approved)
-    if rows and cache_refresh:
-        _page_changed(article.pk)
+    if rows:
+        if cache_refresh:
+            _page_changed(article.pk)
+        else:  # the discussion's own cached fragments, always
+            discussion_changed(article.pk)
     return ImportedThread(comments=by_key, created=set(rows))
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from manchette.discussions import services
+from manchette.discussions.fragments import cached_render
 from manchette.discussions.importing import ImportedComment, comments_import_bulk
 from manchette.discussions.models import ArticleDiscussion, Comment
 from manchette.newsroom.tests.factories import make_article
@@ -133,3 +134,16 @@ def test_running_it_again_or_after_a_part_duplicates_nothing(site_tree):
     assert third.created == set()
     assert shape(article) == before
     assert Comment.objects.filter(article=article).count() == 8
+
+
+@pytest.mark.parametrize("cache_refresh", [True, False])
+def test_a_cached_discussion_shows_the_comments_imported_into_it(
+    site_tree, cache_refresh
+):
+    article = make_article(site_tree.sections["international"])
+    cached_render(article_id=article.pk, variant="test", render=lambda: "avant")
+    comments_import_bulk(
+        article=article, comments=thread("wp"), cache_refresh=cache_refresh
+    )
+    shown = cached_render(article_id=article.pk, variant="test", render=lambda: "après")
+    assert shown == "après"
