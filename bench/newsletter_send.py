@@ -239,7 +239,9 @@ def main() -> None:
                         held = set()
                     killed = True
                     time.sleep(0.5)  # the other worker's held message goes out
-                    dropped = (set(sink.begun_not_received()) & held) - cut
+                    dropped = set(sink.begun_not_received()) - cut
+                    if args.kill_in == "body":
+                        dropped &= held
                     cut |= dropped
                     kills.append(
                         f"SIGKILL worker pid {workers[0].pid} at sent={count} "
