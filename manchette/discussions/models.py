@@ -141,6 +141,10 @@ class Comment(models.Model):
     removal_reason = models.TextField(_("motif du retrait"), blank=True)
     review_requested_at = models.DateTimeField(null=True, blank=True)
     review_text = models.TextField(_("demande de réexamen"), blank=True)
+    # Whom the text addresses by « @nom » (outside quotes): told as for a reply.
+    mentioned = models.ManyToManyField(
+        Identity, blank=True, related_name="mentioned_in", verbose_name=_("mentionne")
+    )
 
     class Meta:
         verbose_name = _("commentaire")

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -140,6 +141,10 @@ def identity_confirm(*, token: str) -> Identity | None:
     )
     if existing is not None:
         Comment.objects.filter(identity=identity).update(identity=existing)
+        mentions = Comment.mentioned.through.objects
+        mentions.filter(identity=identity).exclude(
+            comment_id__in=mentions.filter(identity=existing).values("comment_id")
+        ).update(identity=existing)
         for subscription in Subscription.objects.filter(identity=identity):
             Subscription.objects.update_or_create(
                 identity=existing,
@@ -182,7 +187,9 @@ def subscription_cancel(*, subscription: Subscription) -> None:
 
 def recipients_for(comment: Comment) -> list[Subscription]:
     """Confirmed, instant subscriptions this approved comment concerns (never its
-    own author): the article's followers, and the parent's author for replies."""
+    own author): the article's followers, and, among those who follow the replies to
+    their comments, the parent's author and the people the comment mentions. One
+    subscription per reader, each with `.reason`: "reply", "mention" or "article"."""
     subscriptions = Subscription.objects.filter(
         article_id=comment.article_id,
         confirmed_at__isnull=False,
@@ -198,15 +205,23 @@ def recipients_for(comment: Comment) -> list[Subscription]:
             .values_list("identity_id", flat=True)
             .first()
         )
+    mentioned = set(comment.mentioned.values_list("pk", flat=True))
     chosen: dict[int, Subscription] = {}
+    rank = {"reply": 0, "mention": 1, "article": 2}
     for subscription in subscriptions:
-        is_reply = (
-            subscription.kind == SubscriptionKind.REPLIES
-            and subscription.identity_id == parent_author
-        )
-        follows = subscription.kind == SubscriptionKind.ARTICLE
-        # a reply to me wins over the article's follow-up for the same reader
-        if is_reply or (follows and subscription.identity_id not in chosen):
+        reason = "article"
+        if subscription.kind == SubscriptionKind.REPLIES:
+            if subscription.identity_id == parent_author:
+                reason = "reply"
+            elif subscription.identity_id in mentioned:
+                reason = "mention"
+            else:
+                continue
+        # one email per reader: a reply to me wins over a mention of me, which wins
+        # over the article's follow-up
+        current = chosen.get(subscription.identity_id)
+        if current is None or rank[reason] < rank[current.reason]:  # type: ignore[attr-defined]
+            subscription.reason = reason  # type: ignore[attr-defined]
             chosen[subscription.identity_id] = subscription
     return list(chosen.values())
 
@@ -226,10 +241,16 @@ def comment_notifications_send(comment_id: int) -> int:
             reverse("discussions:unsubscribe", args=[unsubscribe_token(subscription)])
         )
         read = _absolute(f"{comment.article.url}#commentaire-{comment.pk}")
-        if subscription.kind == SubscriptionKind.REPLIES:
+        if subscription.reason == "reply":  # type: ignore[attr-defined]
             subject = _("Nouvelle réponse à votre commentaire")
             lead = _(
                 "Un lecteur a répondu à votre commentaire sous l’article « %(title)s »."
+            )
+        elif subscription.reason == "mention":  # type: ignore[attr-defined]
+            subject = _("Un lecteur vous a mentionné dans la discussion")
+            lead = _(
+                "Un lecteur vous a mentionné dans un commentaire sous l’article "
+                "« %(title)s »."
             )
         else:
             subject = _("Nouveau commentaire dans une discussion que vous suivez")
@@ -404,7 +425,14 @@ def _digest_comments(subscription: Subscription, since):
         created_at__gt=since,
     ).exclude(identity_id=subscription.identity_id)
     if subscription.kind == SubscriptionKind.REPLIES:
-        comments = comments.filter(parent__identity_id=subscription.identity_id)
+        comments = comments.filter(
+            Q(parent__identity_id=subscription.identity_id)
+            | Q(
+                pk__in=Comment.mentioned.through.objects.filter(
+                    identity_id=subscription.identity_id
+                ).values("comment_id")
+            )
+        )
     return comments
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from manchette.discussions import conf
@@ -18,6 +18,7 @@ from manchette.discussions.models import (
     Identity,
     Vote,
 )
+from manchette.discussions.rendering import Participant, name_fold
 from manchette.newsroom.models import ArticlePage, SectionPage
 
 SORTS = {
@@ -285,3 +286,28 @@ def moderation_queue_waiting() -> dict[str, int]:
     oldest = waiting.order_by("created_at").values_list("created_at", flat=True).first()
     minutes = int((timezone.now() - oldest).total_seconds() // 60) if oldest else 0
     return {"count": waiting.count(), "oldest_minutes": minutes}
+
+
+def thread_participants(*, article_id: int) -> list[Participant]:
+    """Who can be mentioned in an article's thread: the names under its published
+    comments (not those written as the newsroom, which shows no name), each with its
+    latest comment; most recent first. Names that differ only by case or accents are
+    one person, the latest to write under it. Two queries."""
+    latest = (
+        Comment.objects.filter(
+            article_id=article_id, status=CommentStatus.APPROVED, as_newsroom=False
+        )
+        .values("author_name")
+        .annotate(latest=Max("pk"))
+        .values_list("latest", flat=True)
+    )
+    rows = (
+        Comment.objects.filter(pk__in=list(latest))
+        .order_by("-pk")
+        .values_list("author_name", "pk", "identity_id")
+    )
+    participants: dict[str, Participant] = {}
+    for name, pk, identity_id in rows:
+        participants.setdefault(name_fold(name), Participant(name, pk, identity_id))
+    return [p for key, p in participants.items() if key]
+

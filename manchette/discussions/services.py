@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from manchette.core.pagecache import tags_invalidate
-from manchette.discussions import conf
+from manchette.discussions import conf, selectors
 from manchette.discussions.fragments import discussion_changed
 from manchette.discussions.models import (
     ArticleDiscussion,
@@ -39,9 +39,11 @@ from manchette.discussions.policy import (
     signals_for,
 )
 from manchette.discussions.rendering import (
+    Participant,
     body_render,
     email_hash,
     link_count,
+    mentioned_in,
     text_normalize,
 )
 from manchette.newsroom.models import ArticlePage
@@ -246,6 +248,25 @@ def _links_allowed(identity: Identity) -> bool:
     return identity.trust != Trust.NEW
 
 
+def _participants_for(article_id: int, body: str) -> list[Participant]:
+    """The thread's participants, read only when the text may mention someone."""
+    return selectors.thread_participants(article_id=article_id) if "@" in body else []
+
+
+def _mentioned_set(
+    comment: Comment, participants: list[Participant], *, clear: bool = False
+) -> None:
+    """Record whom the comment addresses (never its own author), to tell them once it
+    is published."""
+    ids = {
+        p.identity_id
+        for p in mentioned_in(comment.body_raw, participants)
+        if p.identity_id and p.identity_id != comment.identity_id
+    }
+    if ids or clear:
+        comment.mentioned.set(ids)
+
+
 def _idempotency_key(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
 
@@ -311,6 +332,7 @@ def comment_post(
     if "honeypot" in signals:
         status = CommentStatus.SPAM
     attach_to, root_id, depth, reply_to_name = _placement(parent)
+    participants = _participants_for(article.pk, body)
     comment = Comment(
         article=article,
         parent=attach_to,
@@ -324,7 +346,9 @@ def comment_post(
         or hashlib.sha256(identity.token.encode()).hexdigest(),
         as_newsroom=as_newsroom and identity.trust == Trust.STAFF,
         body_raw=body,
-        body_html=body_render(body, links=_links_allowed(identity)),
+        body_html=body_render(
+            body, links=_links_allowed(identity), participants=participants
+        ),
         status=status,
         signals=signals,
         idempotency_key=key,
@@ -333,6 +357,7 @@ def comment_post(
     try:
         with transaction.atomic():
             comment.save()
+            _mentioned_set(comment, participants)
             if status == APPROVED:
                 _visible_count_add(comment, 1)
     except IntegrityError:
@@ -404,10 +429,16 @@ def comment_edit(*, comment: Comment, identity: Identity, body: str) -> Comment:
     CommentRevision.objects.create(
         comment=comment, body_raw=comment.body_raw, body_html=comment.body_html
     )
+    had_mentions = "@" in comment.body_raw
+    participants = _participants_for(comment.article_id, body)
     comment.body_raw = body
-    comment.body_html = body_render(body, links=_links_allowed(identity))
+    comment.body_html = body_render(
+        body, links=_links_allowed(identity), participants=participants
+    )
     comment.is_edited, comment.edited_at = True, timezone.now()
     comment.save(update_fields=["body_raw", "body_html", "is_edited", "edited_at"])
+    # (an edit tells nobody: only publication does, once)
+    _mentioned_set(comment, participants, clear=had_mentions)
     words = rules_by_kind()["word"]
     if comment.status == APPROVED and (
         banned_words_found(body, words) or link_count(body) > conf.get("MAX_LINKS")

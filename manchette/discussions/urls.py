@@ -10,6 +10,11 @@ urlpatterns = [
     path("commentaires/<int:article_id>/poster/", views.comment_post, name="post"),
     path("commentaires/<int:article_id>/moi.json", views.me_json, name="me"),
     path("commentaires/<int:article_id>/compte.json", views.count_json, name="count"),
+    path(
+        "commentaires/<int:article_id>/participants.json",
+        views.participants_json,
+        name="participants",
+    ),
     path("commentaires/reponse/<int:comment_id>/", views.reply_page, name="reply"),
     path("commentaires/vote/<int:comment_id>/", views.comment_vote, name="vote"),
     path(

@@ -511,6 +511,15 @@ def count_json(request: HttpRequest, article_id: int) -> JsonResponse:
     )
 
 
+@require_GET
+def participants_json(request: HttpRequest, article_id: int) -> JsonResponse:
+    """The names a reader can mention (« @nom »), latest first: what the thread
+    already shows, nothing more. Fetched by the comment box at its first « @ »."""
+    article = article_or_404(article_id)
+    names = [p.name for p in selectors.thread_participants(article_id=article.pk)]
+    return JsonResponse({"names": names}, headers={"Cache-Control": "no-cache"})
+
+
 # Emailed links ---------------------------------------------------------------------------------
 # Each opens a page with a button: mail scanners that follow links confirm nothing.
 

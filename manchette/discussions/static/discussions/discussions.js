@@ -18,10 +18,134 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
+  // « @nom »: typing "@" offers the names of the thread's participants in a small
+  // listbox (arrows to move, Enter or Tab to insert, Escape to close). The names come
+  // from the server at the first "@"; without JavaScript, typing the name works alike.
+  var participants = null;
+  function participantsLoad() {
+    if (!participants) {
+      participants = fetch(section.getAttribute("data-participants-url"), { credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (data) { return data.names || []; })
+        .catch(function () { participants = null; return []; });
+    }
+    return participants;
+  }
+
+  function fold(value) {
+    return value.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  function enhanceMentions(text) {
+    // (a reply form is a copy of the main one: drop the copy's list first)
+    Array.prototype.forEach.call(text.parentNode.querySelectorAll(".mention-list, [data-mention-status]"), function (el) { el.remove(); });
+    var box = document.createElement("ul");
+    box.id = text.id + "-mentions";
+    box.className = "mention-list";
+    box.setAttribute("role", "listbox");
+    box.setAttribute("aria-label", "Personnes de la discussion");
+    box.hidden = true;
+    var status = document.createElement("p");
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    status.setAttribute("data-mention-status", "");
+    text.after(box, status);
+    text.setAttribute("aria-autocomplete", "list");
+    text.setAttribute("aria-controls", box.id);
+    var start = -1;  // where the "@" being completed is
+    var active = 0;
+
+    function close() {
+      box.hidden = true;
+      box.textContent = "";
+      start = -1;
+      text.removeAttribute("aria-activedescendant");
+    }
+    function options() { return box.querySelectorAll("[role=option]"); }
+    function activate(index) {
+      var items = options();
+      if (!items.length) return;
+      active = (index + items.length) % items.length;
+      Array.prototype.forEach.call(items, function (item, i) {
+        item.setAttribute("aria-selected", i === active ? "true" : "false");
+      });
+      text.setAttribute("aria-activedescendant", items[active].id);
+      items[active].scrollIntoView({ block: "nearest" });
+    }
+    function pick(name) {
+      var caret = text.selectionStart;
+      var inserted = "@" + name + " ";
+      text.value = text.value.slice(0, start) + inserted + text.value.slice(caret);
+      var at = start + inserted.length;
+      close();
+      text.focus();
+      text.setSelectionRange(at, at);
+      text.dispatchEvent(new Event("input"));
+    }
+    function query() {
+      // The word being typed after an "@" that starts a word, up to the caret.
+      var before = text.value.slice(0, text.selectionStart);
+      var at = before.lastIndexOf("@");
+      if (at < 0 || (at > 0 && !/[\s(\[{«“‘"']/.test(before.charAt(at - 1)))) return null;
+      var typed = before.slice(at + 1);
+      if (typed.length > 60 || /[\n@]/.test(typed)) return null;
+      return { at: at, typed: typed };
+    }
+    function update() {
+      var found = query();
+      if (!found) { close(); return; }
+      participantsLoad().then(function (names) {
+        var current = query();
+        if (!current || current.at !== found.at || current.typed !== found.typed) return;
+        var wanted = fold(found.typed);
+        var matches = names.filter(function (name) {
+          var folded = fold(name);
+          return folded.indexOf(wanted) === 0 || folded.indexOf(" " + wanted) > 0 || folded.indexOf("-" + wanted) > 0;
+        }).slice(0, 8);
+        if (!matches.length) {
+          if (!box.hidden) status.textContent = "Aucun nom ne correspond.";
+          close();
+          return;
+        }
+        start = found.at;
+        box.textContent = "";
+        matches.forEach(function (name, i) {
+          var item = document.createElement("li");
+          item.id = box.id + "-" + i;
+          item.setAttribute("role", "option");
+          item.textContent = name;
+          item.addEventListener("mousedown", function (event) { event.preventDefault(); pick(name); });
+          box.appendChild(item);
+        });
+        box.hidden = false;
+        activate(0);
+        status.textContent = matches.length + (matches.length > 1 ? " noms proposés" : " nom proposé") +
+          "\u202f; flèches haut et bas pour choisir, Entrée pour insérer.";
+      });
+    }
+    text.addEventListener("input", update);
+    text.addEventListener("click", update);
+    text.addEventListener("blur", function () { setTimeout(close, 150); });
+    text.addEventListener("keydown", function (event) {
+      if (box.hidden) return;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        activate(active + (event.key === "ArrowDown" ? 1 : -1));
+      } else if (event.key === "Enter" || event.key === "Tab") {
+        event.preventDefault();
+        pick(options()[active].textContent);
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        close();
+      }
+    });
+  }
+
   function enhanceForm(form) {
     var key = form.querySelector("[data-nonce]");
     if (key && !key.value) key.value = nonce();
     var text = form.querySelector("textarea[name=texte]");
+    if (text && section.hasAttribute("data-participants-url")) enhanceMentions(text);
     var counter = form.querySelector("[data-counter]");
     if (text && counter) {
       counter.setAttribute("aria-live", "polite");
