@@ -4,9 +4,10 @@ number of comments: the counts row, one page of top-level comments, their replie
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Max, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from manchette.discussions import conf
@@ -311,3 +312,68 @@ def thread_participants(*, article_id: int) -> list[Participant]:
         participants.setdefault(name_fold(name), Participant(name, pk, identity_id))
     return [p for key, p in participants.items() if key]
 
+
+@dataclass
+class DayCount:
+    day: date
+    published: int = 0
+    waiting: int = 0
+    set_aside: int = 0  # refused, spam, removed or deleted by their author
+
+    @property
+    def counts(self) -> list[int]:
+        return [self.published, self.waiting, self.set_aside]
+
+
+def comments_per_day(*, days: int = 30) -> list[DayCount]:
+    """Comments received on each of the last `days` days (the newsroom's days, today
+    last), by what became of them: one query whatever their number."""
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
+    rows = (
+        Comment.objects.filter(created_at__gte=start)
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .values("day")
+        .annotate(
+            total=Count("pk"),
+            published=Count("pk", filter=Q(status=CommentStatus.APPROVED)),
+            waiting=Count("pk", filter=Q(status=CommentStatus.PENDING)),
+        )
+    )
+    by_day = {row["day"]: row for row in rows}
+    result = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        row = by_day.get(day)
+        if row is None:
+            result.append(DayCount(day))
+            continue
+        result.append(
+            DayCount(
+                day,
+                published=row["published"],
+                waiting=row["waiting"],
+                set_aside=row["total"] - row["published"] - row["waiting"],
+            )
+        )
+    return result
+
+
+def most_commented_with_titles(
+    *, periods: dict[str, datetime], limit: int = 5
+) -> dict[str, list[tuple[int, str, int]]]:
+    """For each named period (its start), the most commented live articles as
+    (article id, title, comments published since): one ranking query per period and
+    one for all the titles."""
+    rankings = {
+        name: article_ids_most_commented(since=since, limit=limit)
+        for name, since in periods.items()
+    }
+    ids = {pk for ranking in rankings.values() for pk, _count in ranking}
+    titles = dict(ArticlePage.objects.filter(pk__in=ids).values_list("pk", "title"))
+    return {
+        name: [(pk, titles.get(pk, ""), count) for pk, count in ranking]
+        for name, ranking in rankings.items()
+    }
