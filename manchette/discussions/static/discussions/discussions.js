@@ -54,6 +54,7 @@
     text.setAttribute("aria-controls", box.id);
     var start = -1;  // where the "@" being completed is
     var active = 0;
+    var justPicked = false;  // the inserted name must not reopen the list
 
     function close() {
       box.hidden = true;
@@ -80,7 +81,9 @@
       close();
       text.focus();
       text.setSelectionRange(at, at);
+      justPicked = true;
       text.dispatchEvent(new Event("input"));
+      status.textContent = name + " ajouté.";
     }
     function query() {
       // The word being typed after an "@" that starts a word, up to the caret.
@@ -92,6 +95,7 @@
       return { at: at, typed: typed };
     }
     function update() {
+      if (justPicked) { justPicked = false; return; }
       var found = query();
       if (!found) { close(); return; }
       participantsLoad().then(function (names) {
