@@ -293,7 +293,7 @@ def thread_participants(*, article_id: int) -> list[Participant]:
     """Who can be mentioned in an article's thread: the names under its published
     comments (not those written as the newsroom, which shows no name), each with its
     latest comment; most recent first. Names that differ only by case or accents are
-    one person, the latest to write under it. Two queries."""
+    one person, the latest to write under it. One query."""
     latest = (
         Comment.objects.filter(
             article_id=article_id, status=CommentStatus.APPROVED, as_newsroom=False
@@ -303,7 +303,7 @@ def thread_participants(*, article_id: int) -> list[Participant]:
         .values_list("latest", flat=True)
     )
     rows = (
-        Comment.objects.filter(pk__in=list(latest))
+        Comment.objects.filter(pk__in=latest)
         .order_by("-pk")
         .values_list("author_name", "pk", "identity_id")
     )

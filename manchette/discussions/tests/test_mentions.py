@@ -193,13 +193,17 @@ def test_body_render_without_participants_is_the_plain_pipeline():
     )
 
 
-def test_participants_are_the_names_of_published_comments_latest_first(article):
+def test_participants_are_the_names_of_published_comments_latest_first(
+    article, django_assert_num_queries
+):
     camille = make_identity(name="Camille")
     make_comment(article, identity=camille)
     make_comment(article, identity=make_identity(name="Dominique"))
     make_comment(article, identity=make_identity(name="Masqué"), status="pending")
+    make_comment(article, identity=make_identity(name="camille"))  # the same name
     last = make_comment(article, identity=camille)
-    participants = selectors.thread_participants(article_id=article.pk)
+    with django_assert_num_queries(1):
+        participants = selectors.thread_participants(article_id=article.pk)
     assert (participants[0].name, participants[0].comment_id) == ("Camille", last.pk)
     assert [p.name for p in participants] == ["Camille", "Dominique"]
 
