@@ -61,6 +61,7 @@ class Participant:
     identity_id: int | None = None
 
 
+@lru_cache(maxsize=4096)
 def _fold(char: str) -> str:
     """A character as mentions compare it: no accent, no case, spaces as one."""
     if char.isspace():
@@ -69,6 +70,7 @@ def _fold(char: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+@lru_cache(maxsize=16384)
 def name_fold(name: str) -> str:
     return " ".join("".join(_fold(c) for c in name).split())
 
@@ -98,18 +100,26 @@ def _ends_a_word(folded: str, end: int) -> bool:
     return not (nxt in "-'’" and end + 1 < len(folded) and folded[end + 1].isalnum())
 
 
-def mentions_find(
-    text: str, participants: Sequence[Participant]
-) -> list[tuple[int, int, Participant]]:
+class Names:
+    """The participants as mentions look them up, built once per comment: folded
+    names by their first character, the longest first."""
+
+    def __init__(self, participants: Sequence[Participant]) -> None:
+        self.by_first: dict[str, list[tuple[str, Participant]]] = {}
+        for participant in participants:
+            key = name_fold(participant.name)
+            if key:
+                self.by_first.setdefault(key[0], []).append((key, participant))
+        for group in self.by_first.values():
+            group.sort(key=lambda pair: -len(pair[0]))
+
+
+def mentions_find(text: str, names: Names) -> list[tuple[int, int, Participant]]:
     """Where `text` names participants after an « @ »: (start, end, participant)
     spans in `text`, the longest name first where several begin alike; an « @ »
     that names nobody is left alone."""
-    if "@" not in text or not participants:
+    if "@" not in text or not names.by_first:
         return []
-    candidates = sorted(
-        ((name_fold(p.name), p) for p in participants if name_fold(p.name)),
-        key=lambda pair: -len(pair[0]),
-    )
     folded, origin = _folded_with_positions(text)
     spans: list[tuple[int, int, Participant]] = []
     position = folded.find("@")
@@ -117,8 +127,8 @@ def mentions_find(
         start = origin[position]
         before = text[start - 1] if start else " "
         after = position + 1
-        if before.isspace() or before in MENTION_OPENERS:
-            for key, participant in candidates:
+        if after < len(folded) and (before.isspace() or before in MENTION_OPENERS):
+            for key, participant in names.by_first.get(folded[after], ()):
                 if folded.startswith(key, after) and _ends_a_word(
                     folded, after + len(key)
                 ):
@@ -133,7 +143,7 @@ def mentions_find(
     return spans
 
 
-def _line_html(line: str, participants: Sequence[Participant], *, links: bool) -> str:
+def _line_html(line: str, names: Names, *, links: bool) -> str:
     """One line: the mentions as links to their anchors, the rest escaped (and its
     addresses linked)."""
     parts: list[str] = []
@@ -143,7 +153,7 @@ def _line_html(line: str, participants: Sequence[Participant], *, links: bool) -
         html = escape(piece)
         return URL.sub(_link, html) if links else html
 
-    for start, end, participant in mentions_find(line, participants):
+    for start, end, participant in mentions_find(line, names):
         parts.append(text(line[cursor:start]))
         parts.append(
             f'<a href="#commentaire-{participant.comment_id}" class="{MENTION_CLASS}">'
@@ -174,9 +184,10 @@ def body_render(
 ) -> str:
     """Sanitised HTML for a comment (escaped first, then nh3 as a second wall).
     « @nom » naming one of `participants` links to their latest comment."""
+    names = Names(participants)
     html = []
     for quote, lines in _blocks(text):
-        inner = "<br>".join(_line_html(ln, participants, links=links) for ln in lines)
+        inner = "<br>".join(_line_html(ln, names, links=links) for ln in lines)
         html.append(
             f"<blockquote><p>{inner}</p></blockquote>" if quote else f"<p>{inner}</p>"
         )
@@ -193,12 +204,13 @@ def body_render(
 def mentioned_in(text: str, participants: Sequence[Participant]) -> list[Participant]:
     """Whom the writer addresses: the participants `text` mentions outside quotes
     (a quoted passage that named someone is not the writer calling them), once each."""
+    names = Names(participants)
     found: dict[int, Participant] = {}
     for quote, lines in _blocks(text):
         if quote:
             continue
         for line in lines:
-            for _start, _end, participant in mentions_find(line, participants):
+            for _start, _end, participant in mentions_find(line, names):
                 found.setdefault(participant.comment_id, participant)
     return list(found.values())
 
