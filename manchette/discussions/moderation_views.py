@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from manchette.discussions import services
+from manchette.discussions import selectors, services
 from manchette.discussions.models import (
     Comment,
     CommentStatus,
@@ -42,6 +42,14 @@ STATUS_VIEWS = {
 PER_PAGE = 50
 
 
+def waiting_label(minutes: int) -> str:
+    if minutes < 60:
+        return _("%(m)d min") % {"m": minutes}
+    if minutes < 24 * 60:
+        return _("%(h)d h %(m)02d") % {"h": minutes // 60, "m": minutes % 60}
+    return _("%(d)d j %(h)d h") % {"d": minutes // 1440, "h": minutes % 1440 // 60}
+
+
 def moderation_queue(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
@@ -65,6 +73,7 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
         )
         .order_by(*QUEUE_ORDERS.get(order, QUEUE_ORDERS["anciens"]))[:PER_PAGE]
     )
+    waiting = selectors.moderation_queue_waiting()
     rows = [
         {
             "comment": c,
@@ -83,7 +92,8 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
             "order": order,
             "view": view,
             "actions": BULK_ACTIONS,
-            "waiting": Comment.objects.filter(status=CommentStatus.PENDING).count(),
+            "waiting": waiting["count"],
+            "waiting_for": waiting_label(waiting["oldest_minutes"]),
         },
     )
 

@@ -15,7 +15,11 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from manchette.core.charts import series_colour, stacked_bars_svg
 from manchette.discussions import selectors
 from manchette.discussions.models import ModerationDecision, ModerationRule
-from manchette.discussions.moderation_views import PERMISSION, moderation_queue
+from manchette.discussions.moderation_views import (
+    PERMISSION,
+    moderation_queue,
+    waiting_label,
+)
 
 
 @hooks.register("register_admin_urls")
@@ -76,14 +80,6 @@ def register_decision_viewset():
 # Dashboard panel: comments per day, the queue's wait, the most discussed articles -----------------
 
 CHART_DAYS = 30
-
-
-def waiting_label(minutes: int) -> str:
-    if minutes < 60:
-        return _now("%(m)d min") % {"m": minutes}
-    if minutes < 24 * 60:
-        return _now("%(h)d h %(m)02d") % {"h": minutes // 60, "m": minutes % 60}
-    return _now("%(d)d j %(h)d h") % {"d": minutes // 1440, "h": minutes % 1440 // 60}
 
 
 class DiscussionsPanel(Component):

@@ -15,8 +15,9 @@ from django.utils import timezone, translation
 
 from manchette.discussions import selectors
 from manchette.discussions.models import Comment
+from manchette.discussions.moderation_views import waiting_label
 from manchette.discussions.tests.factories import make_comment
-from manchette.discussions.wagtail_hooks import DiscussionsPanel, waiting_label
+from manchette.discussions.wagtail_hooks import DiscussionsPanel
 from manchette.newsroom.tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +113,16 @@ def test_the_panel_speaks_the_admins_language(article):
     assert "the oldest for <strong>1 d 3 h</strong>" in html
     assert "Most discussed, last 24 hours" in html
     assert "Comments received per day, last 30 days" in html
+
+
+def test_the_moderation_queue_says_how_long_the_oldest_has_waited(
+    client, editor, article
+):
+    make_comment(article, status="pending", created_at=_ago(minutes=42))
+    make_comment(article, status="pending", created_at=_ago(minutes=3))
+    client.force_login(editor)
+    html = client.get("/admin/discussions/moderation/").content.decode()
+    assert (
+        "2 commentaires en attente. Le plus ancien attend depuis <strong>42\xa0min"
+        in html
+    )
