@@ -69,6 +69,8 @@ def identity_or_new(request: HttpRequest) -> Identity:
     return identity if identity is not None else services.identity_create()
 
 
+# Ids beyond a 64-bit integer name nothing (and SQLite refuses them in a query).
+MAX_ID = 2**63 - 1
 DISCUSSION_FIELDS = (
     "path",
     "depth",
@@ -81,6 +83,8 @@ DISCUSSION_FIELDS = (
 
 
 def article_or_404(article_id: int) -> ArticlePage:
+    if not 0 < article_id <= MAX_ID:
+        raise Http404
     # The discussion needs the article's place, title, date and flags (policy,
     # closing, its address): the page's other eighty columns cost more to read than
     # the rest of a post.
@@ -99,6 +103,8 @@ def article_or_404(article_id: int) -> ArticlePage:
 def article_url_path_or_404(article_id: int) -> str:
     """Whether readers may see this article, in a light read (no page object): its
     path, which the article's address follows."""
+    if not 0 < article_id <= MAX_ID:
+        raise Http404
     url_path = (
         ArticlePage.objects.live()
         .public()
@@ -112,6 +118,8 @@ def article_url_path_or_404(article_id: int) -> str:
 
 
 def comment_or_404(comment_id: int) -> Comment:
+    if not 0 < comment_id <= MAX_ID:
+        raise Http404
     comment = selectors.comment_get_for_article(comment_id=comment_id)
     if comment is None or not comment.article.live:
         raise Http404
@@ -163,7 +171,11 @@ def reader_comment_post(
         )
     parent = None
     if submission.parent_id:
-        parent = Comment.objects.filter(pk=submission.parent_id).first()
+        parent = (
+            Comment.objects.filter(pk=submission.parent_id).first()
+            if 0 < submission.parent_id <= MAX_ID
+            else None
+        )
         if parent is None:
             raise CommentRefused(
                 _("Le commentaire auquel vous répondez n’existe plus.")

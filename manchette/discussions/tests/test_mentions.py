@@ -216,6 +216,8 @@ def test_participants_json_offers_names_only(client, article):
     assert response.status_code == 200
     assert response.json() == {"names": ["Camille"]}
     assert b"example.org" not in response.content
+    too_large = client.get(f"/commentaires/{2**64}/participants.json")
+    assert too_large.status_code == 404
 
 
 # Notifications ----------------------------------------------------------------------------------
