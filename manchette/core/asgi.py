@@ -81,6 +81,17 @@ async def _serve_cached(scope: Scope, send: Send) -> bool:
     return True
 
 
+def _coroutine_receive(receive: Receive) -> Receive:
+    """a2wsgi reads a request body from its threads with
+    `asyncio.run_coroutine_threadsafe(receive())`, which takes coroutines only;
+    granian's `receive()` returns an awaitable of its own (a Rust future)."""
+
+    async def coroutine() -> Message:
+        return await receive()
+
+    return coroutine
+
+
 def _live_app() -> Any:
     return importlib.import_module("manchette.live.asgi")
 
@@ -115,6 +126,6 @@ def build_application() -> ASGIApp:
                 return
             if await _serve_cached(scope, send):
                 return
-        await django_app(scope, receive, send)  # type: ignore[arg-type]
+        await django_app(scope, _coroutine_receive(receive), send)  # type: ignore[arg-type]
 
     return application

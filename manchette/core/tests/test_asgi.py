@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -21,11 +22,15 @@ def _run_in_own_thread(coroutine):
 
 
 def _get(app, path, headers=()):
+    return _request(app, "GET", path, headers)
+
+
+def _request(app, method, path, headers=(), body=b""):
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
@@ -36,12 +41,14 @@ def _get(app, path, headers=()):
         "server": ("testserver", 80),
     }
     sent = []
-    requests = [{"type": "http.request", "body": b"", "more_body": False}]
+    requests = [{"type": "http.request", "body": body, "more_body": False}]
 
-    async def receive():
+    def receive():
+        """As granian's: an awaitable that is not a coroutine."""
+        future = asyncio.get_running_loop().create_future()
         if requests:
-            return requests.pop()
-        await asyncio.Event().wait()  # the client stays connected
+            future.set_result(requests.pop())
+        return future  # without a request left, the client stays connected
 
     async def send(message):
         sent.append(message)
@@ -82,3 +89,26 @@ def test_the_lifespan_protocol_starts_and_stops(site_tree):
 
     _run_in_own_thread(app({"type": "lifespan"}, receive, send))
     assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+def test_a_form_posted_through_the_server_reaches_django_with_its_body(site_tree):
+    from manchette.newsletter.models import SignupRequest
+    from manchette.newsletter.tests.factories import default_list
+
+    form = f"email=lea%40exemple.fr&lists={default_list().pk}".encode()
+    app = build_application()
+    status, _headers, body = _request(
+        app,
+        "POST",
+        "/lettre/inscription/",
+        headers=[
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", str(len(form)).encode()),
+            (b"accept", b"application/json"),
+            (b"origin", b"http://testserver"),
+        ],
+        body=form,
+    )
+    assert status == 200, body
+    assert json.loads(body)["ok"] is True
+    assert SignupRequest.objects.filter(email="lea@exemple.fr").exists()
