@@ -225,17 +225,18 @@ def _hand_over(delivery: Delivery, worker_id: str) -> bool:
         if db_connection.vendor == "postgresql":
             with db_connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        return (
-            _mark(
-                delivery,
-                worker_id,
-                status=DeliveryStatus.SENT,
-                sent_at=timezone.now(),
-                attempts=F("attempts") + 1,
-                last_error="",
-            )
-            == 1
-        )
+        return _mark_sent(delivery, worker_id) == 1
+
+
+def _mark_sent(delivery: Delivery, worker_id: str) -> int:
+    return _mark(
+        delivery,
+        worker_id,
+        status=DeliveryStatus.SENT,
+        sent_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        last_error="",
+    )
 
 
 def _failure_record(
@@ -559,14 +560,7 @@ def edition_send_run(*, edition_id: int, worker_id: str) -> int:
                     except Exception as exc:
                         _failure_record(delivery, worker_id, exc)
                         continue
-                    _mark(
-                        delivery,
-                        worker_id,
-                        status=DeliveryStatus.SENT,
-                        sent_at=timezone.now(),
-                        attempts=F("attempts") + 1,
-                        last_error="",
-                    )
+                    _mark_sent(delivery, worker_id)
                     sent += 1
             finally:
                 smtp.close()
