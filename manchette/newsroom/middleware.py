@@ -5,7 +5,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponseBase
 from wagtail.models import Site
 
-from manchette.core.pagecache import value_cached
+from manchette.core.pagecache import NEVER_CACHED_PREFIXES, value_cached
 from manchette.core.security import is_admin_path
 
 
@@ -27,7 +27,9 @@ class SiteLookupMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
-        if not is_admin_path(request.path):
+        if not is_admin_path(request.path) and not request.path.startswith(
+            NEVER_CACHED_PREFIXES  # readers' small endpoints route no page
+        ):
             request._wagtail_site = value_cached(  # type: ignore[attr-defined]
                 f"wagtail-site:{request.get_host()}",
                 tags=["site"],
