@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
-from typing import TypeVar
+from typing import Any, TypeGuard, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
@@ -256,15 +256,45 @@ def value_cached(key: str, *, tags: Iterable[str], compute: Callable[[], T]) -> 
     entry_key = VALUE_PREFIX + key
     found = cache.get_many([entry_key, *(TAG_PREFIX + tag for tag in tags)])
     entry = found.get(entry_key)
-    if (
-        isinstance(entry, tuple)
-        and len(entry) == 2
-        and sorted(entry[1]) == tags
-        and all(found.get(TAG_PREFIX + tag) == v for tag, v in entry[1].items())
-    ):
+    if _entry_fresh(entry, found) and sorted(entry[1]) == tags:
         return entry[0]
     started_at = time.time()
-    value = compute()
+    return _value_store(entry_key, tags, compute(), started_at=started_at)
+
+
+def fragment_cached(
+    key: str, *, compute: Callable[[], tuple[T, Iterable[str]]]
+) -> tuple[T, frozenset[str]]:
+    """Like ``value_cached`` for a part of a page whose tags are known only once it is
+    rendered (an article names its topics and authors): ``compute()`` returns the value
+    and the tags it depends on. Two cache reads when it is there (the value, then its
+    tags' versions); the tags come back so that the page showing it can carry them."""
+    entry_key = VALUE_PREFIX + key
+    entry = cache.get(entry_key)
+    if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], dict):
+        found = cache.get_many([TAG_PREFIX + tag for tag in entry[1]])
+        if _entry_fresh(entry, found):
+            return entry[0], frozenset(entry[1])
+    started_at = time.time()
+    value, tags = compute()
+    tags = sorted(set(tags))
+    return _value_store(entry_key, tags, value, started_at=started_at), frozenset(tags)
+
+
+def _entry_fresh(
+    entry: object, found: Mapping[str, object]
+) -> TypeGuard[tuple[Any, dict[str, str]]]:
+    return (
+        isinstance(entry, tuple)
+        and len(entry) == 2
+        and isinstance(entry[1], dict)
+        and all(found.get(TAG_PREFIX + tag) == v for tag, v in entry[1].items())
+    )
+
+
+def _value_store(entry_key: str, tags: list[str], value: T, *, started_at: float) -> T:
+    """Keep ``value`` unless one of its tags changed since ``started_at`` (it may
+    then be old: the next reader computes it again)."""
     versions = _tag_versions(tags, started_at=started_at)
     if versions is not None:
         cache.set(entry_key, (value, versions), timeout=settings.PAGE_CACHE_SECONDS)

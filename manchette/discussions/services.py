@@ -151,7 +151,7 @@ def _identity_approved_add(identity_id: int | None, delta: int) -> None:
 
 def _page_changed(article_id: int) -> None:
     discussion_changed(article_id)
-    transaction.on_commit(lambda: tags_invalidate([f"page:{article_id}"]))
+    transaction.on_commit(lambda: tags_invalidate([f"discussion:{article_id}"]))
 
 
 def _live_publish(*, article_id: int, comment_id: int, count: int) -> None:

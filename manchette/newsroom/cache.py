@@ -18,10 +18,12 @@ from manchette.core.scheduling import schedule_refresh
 from manchette.newsroom.models import (
     ArticlePage,
     Author,
+    HomePage,
     SectionPage,
     SiteIdentity,
     StaticPage,
 )
+from manchette.newsroom.selectors import VIEW_RESTRICTIONS_TAG
 
 logger = logging.getLogger("manchette.cache")
 LISTING_TAGS = ("list:home", "sitemaps")
@@ -138,9 +140,16 @@ def on_snippet_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
 def on_view_restriction_changed(sender: Any, instance: Any, **kwargs: Any) -> None:
     """A page made private (or public again) leaves (or joins) the listings and the
     navigation that show it."""
+    tags_invalidate([VIEW_RESTRICTIONS_TAG])
     page = Page.objects.filter(pk=instance.page_id).first()
     if page is not None:
         page_changed(page)
+
+
+def on_alias_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """An alias takes its source's view restrictions: its path must be checked."""
+    if instance.alias_of_id is not None:
+        tags_invalidate([VIEW_RESTRICTIONS_TAG])
 
 
 def connect() -> None:
@@ -173,6 +182,12 @@ def connect() -> None:
             on_view_restriction_changed,
             sender=PageViewRestriction,
             dispatch_uid=f"manchette-cache-restriction-{signal is post_save}",
+        )
+    for model in (HomePage, SectionPage, ArticlePage, StaticPage):
+        post_save.connect(
+            on_alias_saved,
+            sender=model,
+            dispatch_uid=f"manchette-alias-{model.__name__}",
         )
     for signal in (post_save, post_delete):
         signal.connect(

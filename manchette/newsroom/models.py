@@ -4,6 +4,7 @@ import math
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import strip_tags
@@ -12,7 +13,8 @@ from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PageManager, PageViewRestriction
+from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from manchette.newsroom.blocks import ArticleBodyBlock
@@ -79,8 +81,46 @@ class Author(index.Indexed, models.Model):
         return reverse("newsroom:author", kwargs={"slug": self.slug})
 
 
-class HomePage(Page):
+class ViewRestrictionsLookedUpOnce:
+    """Wagtail reads the view restrictions of a page and of its ancestors from the
+    database at every serve (two queries). Newsrooms rarely restrict a page: the paths
+    under a restriction, and of aliases (which take their source's), are kept in the
+    shared cache (``selectors.view_restricted_paths``), and Wagtail's own check runs
+    only for a page under one of them."""
+
+    path: str
+    alias_of_id: int | None
+
+    def get_view_restrictions(self) -> Any:
+        from manchette.newsroom.selectors import view_restrictions
+
+        where = view_restrictions()
+        if self.alias_of_id is None and not self.path.startswith(
+            (*where.restricted, *where.aliases)
+        ):
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()  # type: ignore[misc]
+
+
+class NewsroomPageQuerySet(PageQuerySet):
+    def private_q(self) -> Q:
+        """Wagtail's, from the restricted paths kept in the shared cache instead of a
+        read of every restriction at each ``.public()``."""
+        from manchette.newsroom.selectors import view_restrictions
+
+        q = Q()
+        for path in view_restrictions().restricted:
+            q |= Q(path__startswith=path)
+        return q if q else Q(pk__in=[])
+
+
+NewsroomPageManager = PageManager.from_queryset(NewsroomPageQuerySet)
+
+
+class HomePage(ViewRestrictionsLookedUpOnce, Page):
     """La Une."""
+
+    objects = NewsroomPageManager()
 
     lead_article = models.ForeignKey(
         "newsroom.ArticlePage",
@@ -137,8 +177,10 @@ class LiveStatus(models.TextChoices):
     ENDED = "ended", _("direct terminé")
 
 
-class SectionPage(Page):
+class SectionPage(ViewRestrictionsLookedUpOnce, Page):
     """A rubrique: International, France, Politique…"""
+
+    objects = NewsroomPageManager()
 
     intro = models.CharField(_("présentation"), max_length=300, blank=True)
     reactions_enabled = models.BooleanField(_("réactions des lecteurs"), default=True)
@@ -190,7 +232,9 @@ class SectionPage(Page):
         return [f"list:section:{self.pk}"]
 
 
-class ArticlePage(Page):
+class ArticlePage(ViewRestrictionsLookedUpOnce, Page):
+    objects = NewsroomPageManager()
+
     kicker = models.CharField(
         _("surtitre"),
         max_length=80,
@@ -324,11 +368,15 @@ class ArticlePage(Page):
         return context
 
     def cache_tags(self) -> list[str]:
-        return [f"page:{self.pk}"]
+        # Comments move a tag of their own: a new one refreshes the page, not
+        # the article's own markup (kept apart under "page:…", see selectors).
+        return [f"page:{self.pk}", f"discussion:{self.pk}"]
 
 
-class StaticPage(Page):
+class StaticPage(ViewRestrictionsLookedUpOnce, Page):
     """Mentions légales, contact, politique de confidentialité."""
+
+    objects = NewsroomPageManager()
 
     body = RichTextField(_("texte"), blank=True)
     parent_page_types = ["newsroom.HomePage"]

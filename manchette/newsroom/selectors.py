@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
+from django.template import RequestContext
+from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 from wagtail.images import get_image_model
-from wagtail.models import Page, Site
+from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.query import PageQuerySet
 
-from manchette.core.http import page_cache_tags
+from manchette.core.http import page_cache_tags, page_cache_tags_add
 from manchette.core.pagecache import value_cached
+from manchette.core.parts import part_cached
 from manchette.newsroom.models import ArticlePage, Author, SectionPage, SiteIdentity
 from manchette.newsroom.og import og_image_path
 from manchette.topics.models import Topic
@@ -64,6 +67,28 @@ def sections_live(request: HttpRequest | None = None) -> list[SectionPage]:
     return sections
 
 
+VIEW_RESTRICTIONS_TAG = "view-restrictions"
+
+
+class ViewRestrictions(NamedTuple):
+    restricted: tuple[str, ...]  # tree paths of the pages with a view restriction
+    aliases: tuple[str, ...]  # and of aliases, which take their source's
+
+
+def view_restrictions() -> ViewRestrictions:
+    """Where view restrictions are, from the shared cache: Wagtail reads them from the
+    database for every serve and every ``.public()`` (ten reads for la Une)."""
+
+    def load() -> ViewRestrictions:
+        restricted = PageViewRestriction.objects.values_list("page__path", flat=True)
+        aliases = Page.objects.filter(alias_of__isnull=False).values_list(
+            "path", flat=True
+        )
+        return ViewRestrictions(tuple(sorted(set(restricted))), tuple(sorted(aliases)))
+
+    return value_cached("view-restrictions", tags=[VIEW_RESTRICTIONS_TAG], compute=load)
+
+
 def articles_for_cards(
     queryset: Iterable[ArticlePage] | QuerySet[ArticlePage],
     *,
@@ -84,7 +109,11 @@ def articles_for_cards(
     for annotate in card_annotators:
         annotate(articles)
     if request is not None:
-        page_cache_tags(request, *(f"page:{a.pk}" for a in articles))
+        page_cache_tags(
+            request,
+            *(f"page:{a.pk}" for a in articles),
+            *(f"discussion:{a.pk}" for a in articles),  # cards show comment counts
+        )
     return articles
 
 
@@ -153,13 +182,53 @@ def absolute_url(request: HttpRequest | None, path: str) -> str:
 def article_detail_context(
     *, article: ArticlePage, request: HttpRequest
 ) -> dict[str, Any]:
-    authors = list(article.authors.all())
-    topics = list(article.topics.all())
     sections = {s.path: s for s in sections_live(request)}
     section = (
         sections.get(article.path[: -Page.steplen]) or article.get_parent().specific
     )
-    page_cache_tags(
+    return {
+        "section": section,
+        "canonical_url": _canonical(article=article, request=request),
+    }
+
+
+def article_parts(
+    *, article: ArticlePage, request: HttpRequest, context: dict[str, Any]
+) -> tuple[SafeString, SafeString]:
+    """The article's own markup: the meta tags of its head, and the ``<article>``
+    element with the reactions under it. For the live page served to readers it is
+    rendered once and kept in the shared cache while the article, its section, topics
+    and authors do not change; comments and the live blog are parts of their own
+    around it, so that a new comment does not render the article again. ``context``
+    is the page's (a view may add to it: the embargo notice)."""
+    if _served_to_readers(article=article, request=request):
+        return part_cached(
+            request,
+            f"article:{article.pk}",
+            lambda: _article_parts(article=article, request=request, context=context),
+            tags=(f"page:{article.pk}", "site"),
+        )
+    # A preview, a draft under embargo: never kept.
+    return _article_parts(article=article, request=request, context=context)
+
+
+def _canonical(*, article: ArticlePage, request: HttpRequest) -> str:
+    return absolute_url(request, article.get_url(request) or article.url_path)
+
+
+def _served_to_readers(*, article: ArticlePage, request: HttpRequest) -> bool:
+    # The page cache's hook tags only the live page served by Wagtail (not a
+    # preview, not a revision shown under embargo): what it tags may be kept.
+    return f"page:{article.pk}" in (getattr(request, "page_cache_tags", None) or ())
+
+
+def _article_parts(
+    *, article: ArticlePage, request: HttpRequest, context: dict[str, Any]
+) -> tuple[SafeString, SafeString]:
+    section = context["section"]
+    authors = list(article.authors.all())
+    topics = list(article.topics.all())
+    page_cache_tags_add(
         request,
         *(f"topic:{t.pk}" for t in topics),
         *(f"author:{a.pk}" for a in authors),
@@ -167,7 +236,7 @@ def article_detail_context(
     # Topic links (manchette.topics): honours topic_links_enabled and the editors'
     # "mots à ne pas lier"; the rendered, linked body is cached.
     body_html = article_body_html(article=article, topics=topics)
-    canonical = absolute_url(request, article.get_url(request) or article.url_path)
+    canonical = context["canonical_url"]
     hero = article.hero_image.get_rendition(HERO_IMAGE) if article.hero_image else None
     if hero:
         image_url = absolute_url(request, hero.url)
@@ -178,23 +247,31 @@ def article_detail_context(
             site_name=settings.WAGTAIL_SITE_NAME,
         )
         image_url = absolute_url(request, f"{settings.MEDIA_URL}og/{og.name}")
-    return {
-        "section": section,
-        "authors": authors,
-        "topics": topics,
-        "body_html": mark_safe(body_html),  # noqa: S308 - rendered by our own block templates
-        "hero": hero,
-        "canonical_url": canonical,
-        "og_image_url": image_url,
-        "json_ld": article_json_ld(
-            article=article,
-            authors=authors,
-            section=section,
-            canonical=canonical,
-            image_url=image_url,
-            request=request,
-        ),
-    }
+    parts_context = RequestContext(
+        request,
+        {
+            **context,
+            "authors": authors,
+            "topics": topics,
+            "body_html": mark_safe(body_html),  # noqa: S308 - rendered by our own block templates
+            "hero": hero,
+            "canonical_url": canonical,
+            "og_image_url": image_url,
+            "json_ld": article_json_ld(
+                article=article,
+                authors=authors,
+                section=section,
+                canonical=canonical,
+                image_url=image_url,
+                request=request,
+            ),
+        },
+    )
+    meta, main = (
+        mark_safe(get_template(name).template.render(parts_context))  # type: ignore[attr-defined]  # noqa: S308 - our templates
+        for name in ("newsroom/_article_meta.html", "newsroom/_article_main.html")
+    )
+    return meta, main
 
 
 def article_json_ld(

@@ -2,15 +2,19 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django import template
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from manchette.core.parts import part_cached
 
 register = template.Library()
 
@@ -84,3 +88,93 @@ def startswith(value: Any, prefix: Any) -> bool:
 @register.filter
 def split(value: str) -> list[str]:
     return value.split()
+
+
+ASSET_APPS_CSS = ("flashes", "live", "discussions", "reactions", "newsletter", "trust")
+ASSET_APPS_JS = (
+    "live",
+    "flashes",
+    "discussions",
+    "reactions",
+    "newsletter",
+    "trust",
+    "audience",
+)
+
+
+@register.simple_tag
+def asset_tags(kind: str) -> SafeString:
+    """The stylesheets ("css") or scripts ("js") of every page: their fingerprinted
+    names change only with a new deployment, so they are looked up once per process."""
+    return _asset_tags(kind)
+
+
+@lru_cache(maxsize=2)
+def _asset_tags(kind: str) -> SafeString:
+    if kind == "css":
+        tags = [
+            f'<link rel="stylesheet" href="{static(path)}">'
+            for path in ("css/manchette.css", *(f"{a}/{a}.css" for a in ASSET_APPS_CSS))
+        ]
+        tags.append(
+            f'<link rel="icon" href="{static("favicon.svg")}" type="image/svg+xml">'
+        )
+    else:
+        tags = [
+            f'<script src="{static(path)}" defer></script>'
+            for path in ("js/manchette.js", *(f"{a}/{a}.js" for a in ASSET_APPS_JS))
+        ]
+    return mark_safe("\n  ".join(tags))  # noqa: S308 - our own static paths
+
+
+@register.filter
+def nav_current(path: str, sections: Any) -> str:
+    """The navigation entry a path is under ("/" for la Une, a section's address),
+    or "": what the masthead's aria-current depends on, and nothing else of the path."""
+    if path == "/":
+        return "/"
+    for section in sections or ():
+        if path.startswith(section.href):
+            return str(section.href)
+    return ""
+
+
+@register.tag("sharedpart")
+def do_sharedpart(parser: template.base.Parser, token: template.base.Token) -> Any:
+    """{% sharedpart "name" vary… %}…{% endsharedpart %}: the same for every reader
+    (and every ``vary`` value, today's date included), so rendered once and kept in
+    the shared cache until a tag it names changes (``core.parts``)."""
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError(f"{bits[0]} needs a name")
+    nodelist = parser.parse(("endsharedpart",))
+    parser.delete_first_token()
+    return SharedPartNode(
+        nodelist,
+        parser.compile_filter(bits[1]),
+        [parser.compile_filter(bit) for bit in bits[2:]],
+    )
+
+
+class SharedPartNode(template.Node):
+    def __init__(
+        self,
+        nodelist: template.NodeList,
+        name: template.base.FilterExpression,
+        vary: list[template.base.FilterExpression],
+    ) -> None:
+        self.nodelist, self.name, self.vary = nodelist, name, vary
+
+    def render(self, context: template.Context) -> SafeString:
+        request = context.get("request")
+        if request is None:
+            return self.nodelist.render(context)
+        # The date: a part may show it (the masthead), and must not outlive it.
+        key = ":".join(
+            [
+                str(self.name.resolve(context)),
+                *(str(v.resolve(context)) for v in self.vary),
+                timezone.localdate().isoformat(),
+            ]
+        )
+        return part_cached(request, key, lambda: self.nodelist.render(context))
