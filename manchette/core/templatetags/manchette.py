@@ -14,6 +14,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from manchette.core.http import page_cache_tags_add
 from manchette.core.parts import part_cached
 
 register = template.Library()
@@ -136,6 +137,16 @@ def nav_current(path: str, sections: Any) -> str:
     for section in sections or ():
         if path.startswith(section.href):
             return str(section.href)
+    return ""
+
+
+@register.simple_tag(takes_context=True)
+def shows_article(context: template.Context, article: Any) -> str:
+    """Names, for the page cache and the shared part being rendered, what a card or
+    a block shows of an article: the article itself and its comment count."""
+    request = context.get("request")
+    if request is not None:
+        page_cache_tags_add(request, f"page:{article.pk}", f"discussion:{article.pk}")
     return ""
 
 

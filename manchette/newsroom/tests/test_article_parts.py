@@ -134,3 +134,25 @@ def test_the_navigation_marks_the_section_being_read_on_every_page(client, site_
             html = client.get(url).content.decode()
             assert html.count('aria-current="page"') == 1, url
             assert current in html, url
+
+
+@override_settings(PAGE_CACHE_ENABLED=False)
+def test_cards_follow_their_article_and_its_comment_count(
+    client, site_tree, django_capture_on_commit_callbacks
+):
+    france = site_tree.sections["france"]
+    article = make_article(france, title="Titre de la carte")
+    make_article(france, title="Sa voisine")
+    assert "Titre de la carte" in client.get(france.url).content.decode()
+    article.title = "Carte retitrée"
+    article.save_revision().publish()
+    html = client.get(france.url).content.decode()
+    assert "Carte retitrée" in html and "Sa voisine" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        discussions.comment_post(
+            article=article,
+            identity=make_identity("Camille", trust="trusted"),
+            body="Premier avis.",
+            ip="203.0.113.5",
+        )
+    assert "1 commentaire" in client.get(france.url).content.decode()
