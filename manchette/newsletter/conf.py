@@ -37,6 +37,12 @@ def batch_size() -> int:
     return max(1, int(_setting("NEWSLETTER_BATCH_SIZE", 200, int)))
 
 
+def smtp_connections() -> int:
+    """SMTP connections one worker keeps open: it sends one message on each, then
+    records them all in one commit, then releases them (one round trip for all)."""
+    return max(1, int(_setting("NEWSLETTER_SMTP_CONNECTIONS", 8, int)))
+
+
 def lease_seconds() -> int:
     """A worker silent for that long is taken for dead; its claims are released."""
     return int(_setting("NEWSLETTER_LEASE_SECONDS", 120, int))

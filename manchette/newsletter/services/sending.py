@@ -30,7 +30,6 @@ The guarantee (also in docs/decisions.md and docs/benchmarks.md, "Newsletter"):
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import smtplib
@@ -38,8 +37,9 @@ import socket
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Iterator
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -52,6 +52,13 @@ from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
 from manchette.newsletter import conf
+from manchette.newsletter.emails import (
+    RenderedEdition,
+    edition_message,
+    edition_render,
+    edition_wire_fill,
+    edition_wire_template,
+)
 from manchette.newsletter.models import (
     Delivery,
     DeliveryStatus,
@@ -61,6 +68,11 @@ from manchette.newsletter.models import (
     Subscriber,
     Suppression,
     SuppressionReason,
+)
+from manchette.newsletter.smtp_release import (
+    Outgoing,
+    RefusedAfterHandOver,
+    smtp_send_recorded_group,
 )
 
 logger = logging.getLogger("manchette.newsletter")
@@ -192,6 +204,12 @@ def _is_permanent(exc: BaseException) -> bool:
     return type(exc).__name__ in ("AnymailRecipientsRefused", "AnymailInvalidAddress")
 
 
+def _ours(pks: list[int], worker_id: str, was: str) -> Any:
+    # Only while a row is still ours: a worker taken for dead whose claim was
+    # released must not overwrite what its successor did.
+    return Delivery.objects.filter(pk__in=pks, status=was, worker=worker_id)
+
+
 def _mark(
     delivery: Delivery,
     worker_id: str,
@@ -199,43 +217,50 @@ def _mark(
     was: str = DeliveryStatus.SENDING,
     **fields: Any,
 ) -> int:
-    # Only while the row is still ours: a worker taken for dead whose claim was
-    # released must not overwrite what its successor did. Returns 1 if it was.
-    return int(
-        Delivery.objects.filter(pk=delivery.pk, status=was, worker=worker_id).update(
-            **fields
-        )
-    )
+    """Update one row if it is still ours; returns 1 if it was."""
+    return int(_ours([delivery.pk], worker_id, was).update(**fields))
 
 
-def _hand_over(delivery: Delivery, worker_id: str) -> bool:
-    """Commit the row as sent, before the server is allowed to deliver.
+def _hand_over(deliveries: list[Delivery], worker_id: str) -> set[int]:
+    """Commit the rows as sent, before the server is allowed to deliver; returns the
+    ids of those recorded (the others are no longer ours).
 
-    In a transaction of its own, not as one autocommitted UPDATE: PostgreSQL finishes
-    and commits a statement already received even if its client has died meanwhile
-    (killed while the UPDATE waited for a lock, say), which would record a message
-    that never got its last line. Within a transaction, a worker killed before its
-    COMMIT leaves a transaction that the server rolls back; only the COMMIT's own
-    round trip is in doubt. On PostgreSQL that COMMIT does not wait for the WAL to
-    reach the disk (`synchronous_commit` off, for this transaction only): the wait
-    (about 5 ms here) would lie inside that window, where a kill skips a copy. The
-    price: a crash of the database server itself can lose the last fraction of a
-    second of these records, whose messages would then be sent again."""
+    One transaction for a whole group (one commit for K messages), of its own rather
+    than one autocommitted UPDATE: PostgreSQL finishes and commits a statement
+    already received even if its client has died meanwhile (killed while the UPDATE
+    waited for a lock, say), which would record messages that never got their last
+    line. Within a transaction, a worker killed before its COMMIT leaves a
+    transaction that the server rolls back; only the COMMIT's own round trip is in
+    doubt. On PostgreSQL that COMMIT does not wait for the WAL to reach the disk
+    (`synchronous_commit` off, for this transaction only): the wait (about 5 ms
+    here) would lie inside that window, where a kill skips copies. The price: a
+    crash of the database server itself can lose the last fraction of a second of
+    these records, whose messages would then be sent again."""
+    pks = [delivery.pk for delivery in deliveries]
     with transaction.atomic():
         if db_connection.vendor == "postgresql":
             with db_connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        return _mark_sent(delivery, worker_id) == 1
+        if _mark_sent(deliveries, worker_id) == len(pks):
+            return set(pks)
+        # Some were given back meanwhile: the rows now sent under this worker's
+        # name in the group are exactly those just updated (a row is in a group
+        # only while it is being sent).
+        return set(
+            _ours(pks, worker_id, DeliveryStatus.SENT).values_list("pk", flat=True)
+        )
 
 
-def _mark_sent(delivery: Delivery, worker_id: str) -> int:
-    return _mark(
-        delivery,
-        worker_id,
-        status=DeliveryStatus.SENT,
-        sent_at=timezone.now(),
-        attempts=F("attempts") + 1,
-        last_error="",
+def _mark_sent(deliveries: list[Delivery], worker_id: str) -> int:
+    return int(
+        _ours(
+            [delivery.pk for delivery in deliveries], worker_id, DeliveryStatus.SENDING
+        ).update(
+            status=DeliveryStatus.SENT,
+            sent_at=timezone.now(),
+            attempts=F("attempts") + 1,
+            last_error="",
+        )
     )
 
 
@@ -289,96 +314,6 @@ def _failure_record(
         )
 
 
-class RefusedAfterHandOver(Exception):
-    """The server refused the whole message (or the connection failed) after the
-    delivery was recorded as handed over; `cause` is the error."""
-
-    def __init__(self, cause: BaseException) -> None:
-        super().__init__(str(cause))
-        self.cause = cause
-
-
-def smtp_send_recorded(
-    conn: smtplib.SMTP,
-    from_addr: str,
-    to_addrs: list[str],
-    msg: bytes,
-    *,
-    record: Callable[[], bool],
-) -> bool:
-    """`smtplib.SMTP.sendmail()` cut in two around `record`: MAIL, RCPT, DATA and the
-    body without its terminator; then `record()` (the hand-over, committed); only
-    if it returns True, the final "." line, which lets the server deliver.
-
-    The body is prepared exactly as `SMTP.data()` does for bytes (periods doubled at
-    line starts, a final CRLF added if missing). Errors before `record()` are raised
-    as `sendmail()` raises them, the message not delivered. If `record()` returns
-    False or raises, the connection is closed without the terminator, so that the
-    server discards the message, and False is returned (or the error raised). A
-    refusal of the message, or a lost connection, after the terminator is raised as
-    `RefusedAfterHandOver`."""
-    conn.ehlo_or_helo_if_needed()
-    if conn.sock is not None:
-        # The terminator is a small write after the body: without this, Nagle's
-        # algorithm holds it until the server acknowledges the body, which it
-        # delays (up to 40 ms on Linux) while it has nothing to answer.
-        conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    options = []
-    if conn.does_esmtp and conn.has_extn("size"):
-        options.append(f"size={len(msg)}")
-    code, resp = conn.mail(from_addr, options)
-    if code != 250:
-        _smtp_abort(conn, code)
-        raise smtplib.SMTPSenderRefused(code, resp, from_addr)
-    refused: dict[str, tuple[int, bytes]] = {}
-    for address in to_addrs:
-        code, resp = conn.rcpt(address)
-        if code not in (250, 251):
-            refused[address] = (code, resp)
-        if code == 421:
-            conn.close()
-            raise smtplib.SMTPRecipientsRefused(refused)
-    if len(refused) == len(to_addrs):
-        _smtp_abort(conn, 0)
-        raise smtplib.SMTPRecipientsRefused(refused)
-    conn.putcmd("data")
-    code, resp = conn.getreply()
-    if code != 354:
-        _smtp_abort(conn, code)
-        raise smtplib.SMTPDataError(code, resp)
-    body = smtplib._quote_periods(msg)  # type: ignore[attr-defined]  # as data()
-    if body[-2:] != smtplib.bCRLF:
-        body += smtplib.bCRLF
-    conn.send(body)
-    try:
-        handed_over = record()
-    except BaseException:
-        conn.close()
-        raise
-    if not handed_over:
-        conn.close()
-        return False
-    try:
-        conn.send(b"." + smtplib.bCRLF)
-        code, resp = conn.getreply()
-    except (smtplib.SMTPException, OSError) as exc:
-        conn.close()
-        raise RefusedAfterHandOver(exc) from exc
-    if code != 250:
-        _smtp_abort(conn, code)
-        raise RefusedAfterHandOver(smtplib.SMTPDataError(code, resp))
-    return True
-
-
-def _smtp_abort(conn: smtplib.SMTP, code: int) -> None:
-    """What `sendmail()` does after a refusal: close on 421, else RSET."""
-    if code == 421:
-        conn.close()
-        return
-    with contextlib.suppress(smtplib.SMTPServerDisconnected):
-        conn.rset()
-
-
 def _smtp_envelope(message: EmailMessage) -> tuple[str, list[str], bytes]:
     """Sender, recipients and bytes of a message, as Django's SMTP backend sends it."""
     encoding = message.encoding or settings.DEFAULT_CHARSET
@@ -389,26 +324,15 @@ def _smtp_envelope(message: EmailMessage) -> tuple[str, list[str], bytes]:
     )
 
 
-def _smtp_deliver(
-    conn: smtplib.SMTP,
-    delivery: Delivery,
-    worker_id: str,
-    envelope: tuple[str, list[str], bytes],
-) -> bool:
-    """Send one message by "record, then release" and record any refusal. True if
-    the server accepted it; False otherwise (then the connection may be closed)."""
-    from_addr, to_addrs, raw = envelope
-    try:
-        return smtp_send_recorded(
-            conn,
-            from_addr,
-            to_addrs,
-            raw,
-            record=lambda: _hand_over(delivery, worker_id),
-        )
-    except RefusedAfterHandOver as refused:
-        if isinstance(refused.cause, smtplib.SMTPResponseException):
-            _failure_record(delivery, worker_id, refused.cause, was=DeliveryStatus.SENT)
+def _outcome_record(delivery: Delivery, worker_id: str, out: Outgoing) -> bool:
+    """Record what became of one message of a group; True if the server accepted it."""
+    if out.delivered:
+        return True
+    if isinstance(out.error, RefusedAfterHandOver):
+        if isinstance(out.error.cause, smtplib.SMTPResponseException):
+            _failure_record(
+                delivery, worker_id, out.error.cause, was=DeliveryStatus.SENT
+            )
         else:
             # The terminator went out, the reply never came: the server may have
             # delivered. Not sent again (no second copy); the doubt is kept.
@@ -416,19 +340,26 @@ def _smtp_deliver(
                 delivery,
                 worker_id,
                 was=DeliveryStatus.SENT,
-                last_error=f"réponse du serveur perdue après l’envoi : {refused.cause}"[
+                last_error=f"réponse du serveur perdue après l’envoi : {out.error.cause}"[
                     :500
                 ],
             )
             logger.warning(
                 "newsletter: delivery %s handed over, reply lost: %s",
                 delivery.pk,
-                refused.cause,
+                out.error.cause,
             )
-        return False
-    except Exception as exc:
-        _failure_record(delivery, worker_id, exc)
-        return False
+    elif out.error is not None:
+        _failure_record(delivery, worker_id, out.error)
+    # Neither: no longer ours when it came to be recorded, cut before its end.
+    return False
+
+
+def _group_record(
+    deliveries: dict[Outgoing, Delivery], worker_id: str, begun: list[Outgoing]
+) -> set[Outgoing]:
+    recorded = _hand_over([deliveries[out] for out in begun], worker_id)
+    return {out for out in begun if deliveries[out].pk in recorded}
 
 
 def _claims_release(*, worker_id: str) -> None:
@@ -455,19 +386,128 @@ def _still_sending(edition_id: int) -> bool:
     return Edition.objects.filter(pk=edition_id, status=EditionStatus.SENDING).exists()
 
 
+def _sendable(
+    batch: list[Delivery], *, edition_id: int, worker_id: str
+) -> Iterator[tuple[Delivery, Subscriber]]:
+    """The batch's deliveries still to send, in order, with their subscriber; those
+    no longer due are marked skipped on the way. Every PAUSE_CHECK_EVERY rows, a
+    heartbeat and a look at the edition: stops there if it was paused."""
+    suppressed = set(
+        Suppression.objects.filter(email__in=[d.email for d in batch]).values_list(
+            "email", flat=True
+        )
+    )
+    for position, delivery in enumerate(batch):
+        if position and position % PAUSE_CHECK_EVERY == 0:
+            _heartbeat(worker_id=worker_id, edition_id=edition_id)
+            if not _still_sending(edition_id):
+                return
+        subscriber = delivery.subscriber
+        if subscriber is None or subscriber.paused or delivery.email in suppressed:
+            _mark(delivery, worker_id, status=DeliveryStatus.SKIPPED)
+            continue
+        yield delivery, subscriber
+
+
+def _smtp_batch_send(
+    sendable: Iterator[tuple[Delivery, Subscriber]],
+    *,
+    lanes: list[SMTPBackend],
+    rendered: RenderedEdition,
+    worker_id: str,
+    throttle: _Throttle,
+) -> int:
+    """Send over SMTP in groups of one message per open connection ("lane"): each
+    group's records in one commit, its last lines right after (`smtp_release`)."""
+    wire = edition_wire_template(rendered)
+    from_address = conf.from_email()
+    sent = 0
+    while True:
+        group: dict[Outgoing, Delivery] = {}
+        for delivery, subscriber in sendable:
+            throttle.wait()
+            try:
+                if wire is not None and delivery.email.isascii():
+                    envelope = (
+                        from_address,
+                        [delivery.email],
+                        edition_wire_fill(
+                            wire,
+                            rendered,
+                            subscriber=subscriber,
+                            to=delivery.email,
+                            delivery_id=delivery.pk,
+                        ),
+                    )
+                else:
+                    envelope = _smtp_envelope(
+                        edition_message(
+                            rendered,
+                            subscriber=subscriber,
+                            to=delivery.email,
+                            delivery_id=delivery.pk,
+                        )
+                    )
+            except Exception as exc:
+                _failure_record(delivery, worker_id, exc)
+                continue
+            conn = lanes[len(group)].connection
+            if conn is None:  # only if fail_silently hid a failed open
+                raise smtplib.SMTPServerDisconnected("no SMTP connection")
+            group[Outgoing(conn, *envelope)] = delivery
+            if len(group) == len(lanes):
+                break
+        if not group:
+            return sent
+        smtp_send_recorded_group(
+            list(group), record=partial(_group_record, group, worker_id)
+        )
+        for out, delivery in group.items():
+            sent += _outcome_record(delivery, worker_id, out)
+        for lane in lanes:
+            if lane.connection is None or lane.connection.sock is None:
+                lane.close()  # dropped, or cut before a last line: a new one
+                lane.open()
+
+
+def _whole_batch_send(
+    sendable: Iterator[tuple[Delivery, Subscriber]],
+    *,
+    backend: Any,
+    rendered: RenderedEdition,
+    worker_id: str,
+    throttle: _Throttle,
+) -> int:
+    """A provider's API (django-anymail) or a local backend: each message goes
+    whole, then its row is marked."""
+    sent = 0
+    for delivery, subscriber in sendable:
+        throttle.wait()
+        try:
+            backend.send_messages(
+                [
+                    edition_message(
+                        rendered,
+                        subscriber=subscriber,
+                        to=delivery.email,
+                        delivery_id=delivery.pk,
+                        connection=backend,
+                    )
+                ]
+            )
+        except Exception as exc:
+            _failure_record(delivery, worker_id, exc)
+            continue
+        _mark_sent([delivery], worker_id)
+        sent += 1
+    return sent
+
+
 def edition_send_run(*, edition_id: int, worker_id: str) -> int:
     """One worker's loop: claim, send, mark, until nothing is left, the edition is
     paused, or only retries not yet due remain (the watchdog comes back for
     those). Returns how many messages this worker sent."""
-    from manchette.newsletter.emails import (
-        edition_message,
-        edition_render,
-        edition_wire_fill,
-        edition_wire_template,
-    )
-
     throttle = _Throttle(conf.send_rate() / conf.send_concurrency())
-    from_address = conf.from_email()
     rendered = None
     sent = 0
     try:
@@ -480,90 +520,38 @@ def edition_send_run(*, edition_id: int, worker_id: str) -> int:
                 break
             if rendered is None:
                 rendered = edition_render(Edition.objects.get(pk=edition_id))
-            smtp = get_connection()
-            wire = (
-                edition_wire_template(rendered)
-                if isinstance(smtp, SMTPBackend)
-                else None
-            )
-            suppressed = set(
-                Suppression.objects.filter(
-                    email__in=[d.email for d in batch]
-                ).values_list("email", flat=True)
-            )
-            smtp.open()  # one connection for the whole batch
+            sendable = _sendable(batch, edition_id=edition_id, worker_id=worker_id)
+            backend = get_connection()
+            # Over SMTP, several connections for the batch (`smtp_connections`),
+            # each used for one message of every group.
+            lanes = [backend]
+            if isinstance(backend, SMTPBackend):
+                lanes += [
+                    get_connection()
+                    for _ in range(min(conf.smtp_connections(), len(batch)) - 1)
+                ]
             try:
-                for position, delivery in enumerate(batch):
-                    if position and position % PAUSE_CHECK_EVERY == 0:
-                        _heartbeat(worker_id=worker_id, edition_id=edition_id)
-                        if not _still_sending(edition_id):
-                            break
-                    subscriber = delivery.subscriber
-                    if (
-                        subscriber is None
-                        or subscriber.paused
-                        or delivery.email in suppressed
-                    ):
-                        _mark(delivery, worker_id, status=DeliveryStatus.SKIPPED)
-                        continue
-                    throttle.wait()
-                    if isinstance(smtp, SMTPBackend):
-                        try:
-                            if wire is not None and delivery.email.isascii():
-                                envelope = (
-                                    from_address,
-                                    [delivery.email],
-                                    edition_wire_fill(
-                                        wire,
-                                        rendered,
-                                        subscriber=subscriber,
-                                        to=delivery.email,
-                                        delivery_id=delivery.pk,
-                                    ),
-                                )
-                            else:
-                                envelope = _smtp_envelope(
-                                    edition_message(
-                                        rendered,
-                                        subscriber=subscriber,
-                                        to=delivery.email,
-                                        delivery_id=delivery.pk,
-                                        connection=smtp,
-                                    )
-                                )
-                        except Exception as exc:
-                            _failure_record(delivery, worker_id, exc)
-                            continue
-                        conn = smtp.connection
-                        if conn is None:  # only if fail_silently hid a failed open
-                            raise smtplib.SMTPServerDisconnected("no SMTP connection")
-                        if _smtp_deliver(conn, delivery, worker_id, envelope):
-                            sent += 1
-                        elif conn.sock is None:
-                            smtp.close()  # dropped or lost: a new connection
-                            smtp.open()
-                        continue
-                    # A provider's API (django-anymail) or a local backend: the
-                    # message goes whole, then the row is marked.
-                    try:
-                        smtp.send_messages(
-                            [
-                                edition_message(
-                                    rendered,
-                                    subscriber=subscriber,
-                                    to=delivery.email,
-                                    delivery_id=delivery.pk,
-                                    connection=smtp,
-                                )
-                            ]
-                        )
-                    except Exception as exc:
-                        _failure_record(delivery, worker_id, exc)
-                        continue
-                    _mark_sent(delivery, worker_id)
-                    sent += 1
+                for lane in lanes:
+                    lane.open()
+                if isinstance(backend, SMTPBackend):
+                    sent += _smtp_batch_send(
+                        sendable,
+                        lanes=lanes,
+                        rendered=rendered,
+                        worker_id=worker_id,
+                        throttle=throttle,
+                    )
+                else:
+                    sent += _whole_batch_send(
+                        sendable,
+                        backend=backend,
+                        rendered=rendered,
+                        worker_id=worker_id,
+                        throttle=throttle,
+                    )
             finally:
-                smtp.close()
+                for lane in lanes:
+                    lane.close()
                 _claims_release(worker_id=worker_id)  # what a pause left unsent
     finally:
         SendWorker.objects.filter(worker_id=worker_id).delete()

@@ -22,11 +22,8 @@ from manchette.newsletter.models import (
     Suppression,
 )
 from manchette.newsletter.selectors import edition_stats
-from manchette.newsletter.services.sending import (
-    _hand_over,
-    _heartbeat,
-    smtp_send_recorded,
-)
+from manchette.newsletter.services.sending import _hand_over, _heartbeat
+from manchette.newsletter.smtp_release import smtp_send_recorded
 from manchette.newsletter.tests.factories import (
     default_list,
     make_edition,
@@ -65,7 +62,7 @@ def test_the_server_delivers_only_after_the_row_is_recorded_sent(sink):
 
     def record() -> bool:
         at_record["received by the server"] = list(sink.received)
-        handed_over = _hand_over(delivery, "w")
+        handed_over = _hand_over([delivery], "w") == {delivery.pk}
         at_record["row"] = Delivery.objects.get(pk=delivery.pk).status
         return handed_over
 
@@ -109,7 +106,7 @@ def test_a_message_cut_before_its_last_line_is_not_delivered(sink):
         SENDER,
         ["lecteur@exemple.fr"],
         _raw("lecteur@exemple.fr"),
-        record=lambda: _hand_over(delivery, "w"),
+        record=lambda: bool(_hand_over([delivery], "w")),
     )
     assert connection.sock is None  # cut, without the last line
     # A whole message on a new connection reaches the server after the cut one.
