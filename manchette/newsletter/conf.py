@@ -33,7 +33,7 @@ def send_concurrency() -> int:
 
 
 def batch_size() -> int:
-    """Deliveries one worker claims at a time, and sends over one SMTP connection."""
+    """Deliveries one worker claims at a time (one set of SMTP connections each)."""
     return max(1, int(_setting("NEWSLETTER_BATCH_SIZE", 200, int)))
 
 

@@ -1,23 +1,25 @@
 """The sending engine: one delivery row per (edition, subscriber), claimed in batches
-by workers, sent over one SMTP connection per batch, each recorded as handed over
-before the server can deliver it ("record, then release").
+by workers, sent over a few SMTP connections per batch (one message of each group
+on each), each group recorded as handed over before the servers can deliver it
+("record, then release", `newsletter/smtp_release.py`).
 
 The guarantee (also in docs/decisions.md and docs/benchmarks.md, "Newsletter"):
 
 - Over SMTP a server delivers a message only once it has read the final
   "<CRLF>.<CRLF>" of DATA; a connection that drops before it makes the server
-  discard the message. So for each message the worker sends MAIL, RCPT, DATA and
-  the whole body without that terminator, commits the row as `sent` (handed over),
-  and only then writes the terminator and reads the reply.
-- A worker killed before that commit leaves the row in "sending" and the server
-  without the terminator: the message is discarded, and once the worker's
+  discard the message. So the worker sends, on each of its connections, MAIL,
+  RCPT, DATA and a whole body without that terminator, commits the group's rows
+  as `sent` (handed over) in one transaction, and only then writes the
+  terminators and reads the replies.
+- A worker killed before that commit leaves the rows in "sending" and the servers
+  without the terminators: the messages are discarded, and once the worker's
   heartbeat is older than the lease the watchdog puts the row back to "pending"
-  for another worker. A worker killed after the terminator leaves a row that
+  for another worker. A worker killed after a terminator leaves a row that
   already says `sent`: it is never sent again. Nobody receives two copies.
-- What is left skips a copy instead of doubling it (the row says `sent`): a kill
-  after the hand-over's COMMIT has left for the database and before the terminator
-  is written (in-process on SQLite: microseconds; on PostgreSQL the COMMIT's round
-  trip, see `_hand_over`), a kill between a refusal after the terminator (4xx/5xx)
+- What is left skips copies instead of doubling them (the rows say `sent`): a kill
+  after the hand-over's COMMIT has left for the database and before the group's
+  terminators are all written (in-process on SQLite: microseconds, one small write
+  per connection; on PostgreSQL the COMMIT's round trip, see `_hand_over`), a kill between a refusal after the terminator (4xx/5xx)
   and the row's update, and a connection lost while waiting for the reply to the
   terminator (the row stays `sent`, with the doubt in `last_error`).
 - A 4xx/5xx reply after the terminator turns the row back to "pending" (retried
