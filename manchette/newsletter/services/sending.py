@@ -19,9 +19,10 @@ The guarantee (also in docs/decisions.md and docs/benchmarks.md, "Newsletter"):
 - What is left skips copies instead of doubling them (the rows say `sent`): a kill
   after the hand-over's COMMIT has left for the database and before the group's
   terminators are all written (in-process on SQLite: microseconds, one small write
-  per connection; on PostgreSQL the COMMIT's round trip, see `_hand_over`), a kill between a refusal after the terminator (4xx/5xx)
-  and the row's update, and a connection lost while waiting for the reply to the
-  terminator (the row stays `sent`, with the doubt in `last_error`).
+  per connection; on PostgreSQL the COMMIT's round trip, see `_hand_over`), a kill
+  between a refusal after the terminator (4xx/5xx) and the row's update, and a
+  connection lost while waiting for the reply to the terminator (the row stays
+  `sent`, with the doubt in `last_error`).
 - A 4xx/5xx reply after the terminator turns the row back to "pending" (retried
   with backoff) or "failed" (address suppressed), as a refusal at RCPT does; an
   edition is therefore finished only once no worker is still on it.
@@ -411,6 +412,35 @@ def _sendable(
         yield delivery, subscriber
 
 
+def _edition_envelope(
+    delivery: Delivery,
+    subscriber: Subscriber,
+    *,
+    rendered: RenderedEdition,
+    wire: bytes | None,
+) -> tuple[str, list[str], bytes]:
+    """Sender, recipients and bytes of one subscriber's copy: the batch's wire
+    template filled in, or the message built whole when the template could not be
+    made or the address is not ASCII."""
+    if wire is not None and delivery.email.isascii():
+        return (
+            conf.from_email(),
+            [delivery.email],
+            edition_wire_fill(
+                wire,
+                rendered,
+                subscriber=subscriber,
+                to=delivery.email,
+                delivery_id=delivery.pk,
+            ),
+        )
+    return _smtp_envelope(
+        edition_message(
+            rendered, subscriber=subscriber, to=delivery.email, delivery_id=delivery.pk
+        )
+    )
+
+
 def _smtp_batch_send(
     sendable: Iterator[tuple[Delivery, Subscriber]],
     *,
@@ -422,34 +452,15 @@ def _smtp_batch_send(
     """Send over SMTP in groups of one message per open connection ("lane"): each
     group's records in one commit, its last lines right after (`smtp_release`)."""
     wire = edition_wire_template(rendered)
-    from_address = conf.from_email()
     sent = 0
     while True:
         group: dict[Outgoing, Delivery] = {}
         for delivery, subscriber in sendable:
             throttle.wait()
             try:
-                if wire is not None and delivery.email.isascii():
-                    envelope = (
-                        from_address,
-                        [delivery.email],
-                        edition_wire_fill(
-                            wire,
-                            rendered,
-                            subscriber=subscriber,
-                            to=delivery.email,
-                            delivery_id=delivery.pk,
-                        ),
-                    )
-                else:
-                    envelope = _smtp_envelope(
-                        edition_message(
-                            rendered,
-                            subscriber=subscriber,
-                            to=delivery.email,
-                            delivery_id=delivery.pk,
-                        )
-                    )
+                envelope = _edition_envelope(
+                    delivery, subscriber, rendered=rendered, wire=wire
+                )
             except Exception as exc:
                 _failure_record(delivery, worker_id, exc)
                 continue
