@@ -18,6 +18,7 @@ import smtplib
 import socket
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 
 class RefusedAfterHandOver(Exception):
@@ -185,7 +186,11 @@ def _mail_command(out: Outgoing) -> tuple[str, str]:
     options = ""
     if out.conn.does_esmtp and out.conn.has_extn("size"):
         options = f" size={len(out.msg)}"  # as sendmail()
-    return "mail", f"from:{smtplib.quoteaddr(out.from_addr)}{options}"
+    return "mail", f"from:{_quoted_sender(out.from_addr)}{options}"
+
+
+# The same sender on every message: parsed once (smtplib parses it each time).
+_quoted_sender = lru_cache(maxsize=16)(smtplib.quoteaddr)
 
 
 def _mail_reply(out: Outgoing, code: int, resp: bytes) -> None:
