@@ -7,10 +7,10 @@ and restart it.
     .venv/bin/python bench/newsletter_send.py --count 100000 --workers 2 --kill \
         --kill-at 0.2,0.5,0.8 --kill-in body
 
-`--kill-in body` catches the worker between a message's body (at the server) and its
-record in the delivery log: the database is held (SQLite: its write lock; PostgreSQL:
-the rows being sent) until a message stays begun but not received, then the worker
-is killed and the database released.
+`--kill-in body` catches the worker between a group's bodies (at the server, one per
+SMTP connection) and their record in the delivery log: the database is held (SQLite:
+its write lock; PostgreSQL: the rows being sent) until messages stay begun but not
+received, then the worker is killed and the database released.
 
 Prints messages per second, each worker's memory over time, and what the sink
 counted: distinct recipients, copies, distinct Message-IDs per recipient. SQLite in
@@ -61,6 +61,12 @@ def main() -> None:
     )
     parser.add_argument("--rate", type=float, default=0, help="msg/s, 0 = unthrottled")
     parser.add_argument("--batch", type=int, default=200)
+    parser.add_argument(
+        "--connections",
+        type=int,
+        default=8,
+        help="SMTP connections per worker (NEWSLETTER_SMTP_CONNECTIONS)",
+    )
     parser.add_argument("--database-url", default="")
     parser.add_argument("--timeout", type=float, default=900)
     args = parser.parse_args()
@@ -82,6 +88,7 @@ def main() -> None:
             "MANCHETTE_NEWSLETTER_SEND_RATE": str(args.rate),
             "MANCHETTE_NEWSLETTER_SEND_CONCURRENCY": str(args.workers),
             "MANCHETTE_NEWSLETTER_BATCH_SIZE": str(args.batch),
+            "MANCHETTE_NEWSLETTER_SMTP_CONNECTIONS": str(args.connections),
         }
     )
     os.environ.pop("REDIS_URL", None)
@@ -275,7 +282,8 @@ def main() -> None:
     samples = [m for _t, m in memory]
     print("\n== result ==")
     print(
-        f"database: {database_url.split('@')[-1]}  workers: {args.workers}  kill: {killed} restarted: {restarted}"
+        f"database: {database_url.split('@')[-1]}  workers: {args.workers}  "
+        f"SMTP connections per worker: {args.connections}  kill: {killed} restarted: {restarted}"
     )
     print(f"edition status: {edition.status}  deliveries: {statuses}")
     print(
