@@ -6,7 +6,9 @@ from itertools import count
 from django.utils import timezone
 
 from manchette.newsletter.models import (
+    Delivery,
     Edition,
+    EditionStatus,
     ListKind,
     NewsletterList,
     Subscriber,
@@ -70,4 +72,35 @@ def make_edition(newsletter_list: NewsletterList | None = None, **fields) -> Edi
         subject=fields.pop("subject", "L’essentiel du jour"),
         intro=fields.pop("intro", "Bonjour, voici l’essentiel."),
         **fields,
+    )
+
+
+def claimed_deliveries(addresses: list[str], *, worker_id: str = "w") -> list[Delivery]:
+    """Deliveries of one edition being sent, claimed by `worker_id` as a worker
+    holds them while sending."""
+    from manchette.newsletter.services import deliveries_claim
+
+    edition = make_edition(status=EditionStatus.SENDING, total=len(addresses))
+    for address in addresses:
+        subscriber = make_subscriber(address, lists=[default_list()])
+        Delivery.objects.create(edition=edition, subscriber=subscriber, email=address)
+    return deliveries_claim(
+        edition_id=edition.pk, worker_id=worker_id, limit=len(addresses)
+    )
+
+
+SMTP_SENDER = "lettre@exemple.fr"
+
+
+def raw_message(to: str) -> bytes:
+    """A message as bytes for `to`, with lines starting with a period (doubled on the
+    wire, undoubled by the server) and no final line break (added, as smtplib
+    does)."""
+    address = to.encode()
+    return (
+        b"From: lettre@exemple.fr\r\nTo: "
+        + address
+        + b"\r\nMessage-ID: <"
+        + address
+        + b">\r\nSubject: Essentiel\r\n\r\n.Point en tete de ligne\r\n..deux\r\n.\r\nfin"
     )

@@ -25,35 +25,20 @@ from manchette.newsletter.selectors import edition_stats
 from manchette.newsletter.services.sending import _hand_over, _heartbeat
 from manchette.newsletter.smtp_release import smtp_send_recorded
 from manchette.newsletter.tests.factories import (
+    SMTP_SENDER,
+    claimed_deliveries,
     default_list,
     make_edition,
     make_subscriber,
+    raw_message,
 )
 
 pytestmark = pytest.mark.django_db
 
-SENDER = "lettre@exemple.fr"
-# Lines starting with a period (doubled on the wire, undoubled by the server),
-# and no final line break (added, as smtplib does).
-RAW = (
-    b"From: lettre@exemple.fr\r\nTo: {to}\r\nMessage-ID: <m1@exemple.fr>\r\n"
-    b"Subject: Essentiel\r\n\r\n.Point en tete de ligne\r\n..deux\r\n.\r\nfin"
-)
-
 
 def _claimed_delivery(email: str) -> Delivery:
-    """A delivery claimed by worker "w", as a worker holds it while sending."""
-    subscriber = make_subscriber(email, lists=[default_list()])
-    edition = make_edition(status=EditionStatus.SENDING, total=1)
-    Delivery.objects.create(edition=edition, subscriber=subscriber, email=email)
-    (delivery,) = services.deliveries_claim(
-        edition_id=edition.pk, worker_id="w", limit=10
-    )
+    (delivery,) = claimed_deliveries([email])
     return delivery
-
-
-def _raw(to: str) -> bytes:
-    return RAW.replace(b"{to}", to.encode())
 
 
 def test_the_server_delivers_only_after_the_row_is_recorded_sent(sink):
@@ -69,9 +54,9 @@ def test_the_server_delivers_only_after_the_row_is_recorded_sent(sink):
     connection = smtplib.SMTP("127.0.0.1", sink.port)
     assert smtp_send_recorded(
         connection,
-        SENDER,
+        SMTP_SENDER,
         ["lecteur@exemple.fr"],
-        _raw("lecteur@exemple.fr"),
+        raw_message("lecteur@exemple.fr"),
         record=record,
     )
     assert at_record == {"received by the server": [], "row": DeliveryStatus.SENT}
@@ -79,13 +64,15 @@ def test_the_server_delivers_only_after_the_row_is_recorded_sent(sink):
     assert connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
     assert sink.recipients() == {"lecteur@exemple.fr": 1}
     # The same bytes reach the server as through smtplib's own sendmail().
-    connection.sendmail(SENDER, ["lecteur@exemple.fr"], _raw("lecteur@exemple.fr"))
+    connection.sendmail(
+        SMTP_SENDER, ["lecteur@exemple.fr"], raw_message("lecteur@exemple.fr")
+    )
     connection.quit()
     first, second = sink.messages
     assert first == second
     # The server reads the message as written: periods at line starts kept, a
     # final line break added.
-    assert first == _raw("lecteur@exemple.fr") + b"\r\n"
+    assert first == raw_message("lecteur@exemple.fr") + b"\r\n"
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SENT
     assert delivery.attempts == 1
@@ -103,15 +90,15 @@ def test_a_message_cut_before_its_last_line_is_not_delivered(sink):
     connection = smtplib.SMTP("127.0.0.1", sink.port)
     assert not smtp_send_recorded(
         connection,
-        SENDER,
+        SMTP_SENDER,
         ["lecteur@exemple.fr"],
-        _raw("lecteur@exemple.fr"),
+        raw_message("lecteur@exemple.fr"),
         record=lambda: bool(_hand_over([delivery], "w")),
     )
     assert connection.sock is None  # cut, without the last line
     # A whole message on a new connection reaches the server after the cut one.
     other = smtplib.SMTP("127.0.0.1", sink.port)
-    other.sendmail(SENDER, ["autre@exemple.fr"], _raw("autre@exemple.fr"))
+    other.sendmail(SMTP_SENDER, ["autre@exemple.fr"], raw_message("autre@exemple.fr"))
     other.quit()
     assert sink.recipients() == {"autre@exemple.fr": 1}
     assert sink.begun_not_received() == {"lecteur@exemple.fr": 1}
@@ -129,14 +116,14 @@ def test_a_failed_record_cuts_the_message_too(sink):
     with pytest.raises(RuntimeError):
         smtp_send_recorded(
             connection,
-            SENDER,
+            SMTP_SENDER,
             ["lecteur@exemple.fr"],
-            _raw("lecteur@exemple.fr"),
+            raw_message("lecteur@exemple.fr"),
             record=record,
         )
     assert connection.sock is None
     other = smtplib.SMTP("127.0.0.1", sink.port)
-    other.sendmail(SENDER, ["autre@exemple.fr"], _raw("autre@exemple.fr"))
+    other.sendmail(SMTP_SENDER, ["autre@exemple.fr"], raw_message("autre@exemple.fr"))
     other.quit()
     assert set(sink.recipients()) == {"autre@exemple.fr"}
 

@@ -26,53 +26,40 @@ from manchette.newsletter.smtp_release import (
     smtp_send_recorded_group,
 )
 from manchette.newsletter.tests.factories import (
+    SMTP_SENDER,
+    claimed_deliveries,
     default_list,
     make_edition,
     make_subscriber,
+    raw_message,
 )
 
 pytestmark = pytest.mark.django_db
 
-SENDER = "lettre@exemple.fr"
-RAW = (
-    b"From: lettre@exemple.fr\r\nTo: {to}\r\nMessage-ID: <{to}>\r\n"
-    b"Subject: Essentiel\r\n\r\n.Point en tete de ligne\r\n..deux\r\n.\r\nfin"
-)
-
-
-def _raw(to: str) -> bytes:
-    return RAW.replace(b"{to}", to.encode())
-
 
 def _group(sink, addresses: list[str]) -> list[Outgoing]:
     return [
-        Outgoing(smtplib.SMTP("127.0.0.1", sink.port), SENDER, [address], _raw(address))
+        Outgoing(
+            smtplib.SMTP("127.0.0.1", sink.port),
+            SMTP_SENDER,
+            [address],
+            raw_message(address),
+        )
         for address in addresses
     ]
-
-
-def _claimed(addresses: list[str]) -> list[Delivery]:
-    """Deliveries claimed by worker "w", as a worker holds them while sending."""
-    edition = make_edition(status=EditionStatus.SENDING, total=len(addresses))
-    for address in addresses:
-        subscriber = make_subscriber(address, lists=[default_list()])
-        Delivery.objects.create(edition=edition, subscriber=subscriber, email=address)
-    return services.deliveries_claim(
-        edition_id=edition.pk, worker_id="w", limit=len(addresses)
-    )
 
 
 def _settle(sink) -> None:
     """A whole message on a new connection: the server has dealt with everything
     sent before it."""
     other = smtplib.SMTP("127.0.0.1", sink.port)
-    other.sendmail(SENDER, ["temoin@exemple.fr"], _raw("temoin@exemple.fr"))
+    other.sendmail(SMTP_SENDER, ["temoin@exemple.fr"], raw_message("temoin@exemple.fr"))
     other.quit()
 
 
 def test_a_group_is_delivered_only_after_one_record_and_as_sendmail_sends(sink):
     addresses = ["un@exemple.fr", "deux@exemple.fr", "trois@exemple.fr"]
-    deliveries = _claimed(addresses)
+    deliveries = claimed_deliveries(addresses)
     group = _group(sink, addresses)
     records: list[dict[str, object]] = []
 
@@ -104,14 +91,17 @@ def test_a_group_is_delivered_only_after_one_record_and_as_sendmail_sends(sink):
     ] * 3
     # The same bytes as smtplib's own sendmail() sends, on each connection.
     for out in group:
-        out.conn.sendmail(SENDER, out.to_addrs, out.msg)
+        out.conn.sendmail(SMTP_SENDER, out.to_addrs, out.msg)
         out.conn.quit()
     assert sink.recipients() == dict.fromkeys(addresses, 2)
     by_recipient: dict[bytes, list[bytes]] = {}
     for message in sink.messages:
         by_recipient.setdefault(message.split(b"\r\n")[1], []).append(message)
     for address in addresses:
-        assert by_recipient[b"To: " + address.encode()] == [_raw(address) + b"\r\n"] * 2
+        assert (
+            by_recipient[b"To: " + address.encode()]
+            == [raw_message(address) + b"\r\n"] * 2
+        )
 
 
 def test_a_message_no_longer_ours_is_cut_and_the_rest_of_its_group_delivered(sink):
@@ -119,7 +109,7 @@ def test_a_message_no_longer_ours_is_cut_and_the_rest_of_its_group_delivered(sin
     taken for dead): the record leaves it out, its connection is cut before the
     last line, and the server drops it; the others are delivered."""
     addresses = ["un@exemple.fr", "repris@exemple.fr", "trois@exemple.fr"]
-    deliveries = _claimed(addresses)
+    deliveries = claimed_deliveries(addresses)
     Delivery.objects.filter(email="repris@exemple.fr").update(
         status=DeliveryStatus.PENDING, worker=""
     )
@@ -155,7 +145,7 @@ def test_a_worker_dying_between_the_group_commit_and_the_last_lines_doubles_nobo
     copies are skipped, and neither the watchdog nor the next worker sends them
     again."""
     addresses = ["un@exemple.fr", "deux@exemple.fr"]
-    deliveries = _claimed(addresses)
+    deliveries = claimed_deliveries(addresses)
     group = _group(sink, addresses)
 
     def record_then_die(begun: list[Outgoing]) -> list[Outgoing]:
@@ -244,7 +234,7 @@ def test_a_reply_lost_after_a_last_line_keeps_the_row_sent_with_the_doubt(sink):
     """The server received the last line (and delivered), its reply never came: the
     row stays sent, never sent again, with the doubt written down."""
     addresses = ["un@exemple.fr", "perdu@exemple.fr"]
-    deliveries = _claimed(addresses)
+    deliveries = claimed_deliveries(addresses)
     group = _group(sink, addresses)
     lost = group[1]
 
