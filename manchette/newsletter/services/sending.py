@@ -441,6 +441,26 @@ def _edition_envelope(
     )
 
 
+def _smtp_lanes_open(first: SMTPBackend, count: int) -> list[SMTPBackend]:
+    """The batch's SMTP connections, each used for one message of every group:
+    `first` (if it cannot open, the batch fails) and up to `count - 1` more. A
+    server that takes no more connections from this client leaves fewer of them,
+    not a failed batch."""
+    first.open()
+    lanes = [first]
+    while len(lanes) < count:
+        lane = get_connection()
+        try:
+            lane.open()
+        except (smtplib.SMTPException, OSError) as exc:
+            logger.warning(
+                "newsletter: %s SMTP connections open, no more: %s", len(lanes), exc
+            )
+            break
+        lanes.append(lane)
+    return lanes
+
+
 def _smtp_batch_send(
     sendable: Iterator[tuple[Delivery, Subscriber]],
     *,
@@ -535,18 +555,12 @@ def edition_send_run(*, edition_id: int, worker_id: str) -> int:
                 rendered = edition_render(Edition.objects.get(pk=edition_id))
             sendable = _sendable(batch, edition_id=edition_id, worker_id=worker_id)
             backend = get_connection()
-            # Over SMTP, several connections for the batch (`smtp_connections`),
-            # each used for one message of every group.
             lanes = [backend]
-            if isinstance(backend, SMTPBackend):
-                lanes += [
-                    get_connection()
-                    for _ in range(min(conf.smtp_connections(), len(batch)) - 1)
-                ]
             try:
-                for lane in lanes:
-                    lane.open()
                 if isinstance(backend, SMTPBackend):
+                    lanes = _smtp_lanes_open(
+                        backend, min(conf.smtp_connections(), len(batch))
+                    )
                     sent += _smtp_batch_send(
                         sendable,
                         lanes=lanes,
@@ -555,6 +569,7 @@ def edition_send_run(*, edition_id: int, worker_id: str) -> int:
                         throttle=throttle,
                     )
                 else:
+                    backend.open()
                     sent += _whole_batch_send(
                         sendable,
                         backend=backend,

@@ -260,3 +260,42 @@ def test_a_reply_lost_after_a_last_line_keeps_the_row_sent_with_the_doubt(sink):
         "perdu@exemple.fr": 1,
         "temoin@exemple.fr": 1,
     }
+
+
+def test_a_server_taking_fewer_connections_gets_smaller_groups(
+    sink, committed, settings, monkeypatch
+):
+    """Four connections wanted, the third refused: the batch goes out over two, in
+    groups of two, instead of failing."""
+    settings.NEWSLETTER_SMTP_CONNECTIONS = 4
+    addresses = [f"lecteur{i}@exemple.fr" for i in range(5)]
+    for address in addresses:
+        make_subscriber(address, lists=[default_list()])
+    opened: list[object] = []
+    real_get_connection = sending.get_connection
+
+    def refused() -> bool:
+        raise ConnectionRefusedError
+
+    def get_connection() -> object:
+        backend = real_get_connection()
+        opened.append(backend)
+        if len(opened) == 3:
+            monkeypatch.setattr(backend, "open", refused)
+        return backend
+
+    monkeypatch.setattr(sending, "get_connection", get_connection)
+    groups: list[int] = []
+    hand_over = sending._hand_over
+
+    def observed_hand_over(deliveries: list[Delivery], worker_id: str) -> set[int]:
+        groups.append(len(deliveries))
+        return hand_over(deliveries, worker_id)
+
+    monkeypatch.setattr(sending, "_hand_over", observed_hand_over)
+    edition = make_edition()
+    committed(services.edition_send_start, edition=edition)
+    assert groups == [2, 2, 1]
+    assert sink.recipients() == dict.fromkeys(addresses, 1)
+    edition.refresh_from_db()
+    assert edition.status == EditionStatus.SENT
