@@ -204,6 +204,7 @@ def main() -> None:
         help="mean pause between a reader's requests",
     )
     parser.add_argument("--port", type=int, default=8301)
+    parser.add_argument("--samples-out", default="", help="write every sample (JSON)")
     parser.add_argument(
         "--base", default="", help="a running server (else one is started)"
     )
@@ -245,6 +246,10 @@ def main() -> None:
             server.wait(timeout=30)
 
     samples = [s for p, _ in parts for s in p]
+    if options.samples_out:
+        import json
+
+        Path(options.samples_out).write_text(json.dumps(samples))
     held = [h for _, p in parts for h in p]
     statuses = Counter(status for _, status, _, _ in samples)
     # From the first request sent to the last answer received (not the client

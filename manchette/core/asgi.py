@@ -2,6 +2,9 @@
 
 - `/live/…`: event streams, served by the live app without touching Django's request
   cycle, so that thousands of open pages hold no worker thread;
+- the reactions' two JSON requests (the state, a reaction posted by reactions.js): the
+  reactions app answers them with asynchronous clients when the site runs on
+  PostgreSQL and Redis, before Django's (synchronous) machinery runs;
 - cached pages for anonymous readers: answered here from the shared page cache, before
   Django's (synchronous) machinery runs;
 - everything else: Django, as a WSGI application run in a pool of threads of our own
@@ -96,6 +99,10 @@ def _live_app() -> Any:
     return importlib.import_module("manchette.live.asgi")
 
 
+def _reactions_fast_path() -> Any:
+    return importlib.import_module("manchette.reactions.fastpath")
+
+
 async def _lifespan(receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
@@ -106,6 +113,7 @@ async def _lifespan(receive: Receive, send: Send) -> None:
             shutdown = getattr(live, "shutdown", None)
             if shutdown is not None:
                 await asyncio.wait_for(shutdown(), timeout=5)
+            await asyncio.wait_for(_reactions_fast_path().pools_close(), timeout=5)
             await send({"type": "lifespan.shutdown.complete"})
             return
 
@@ -123,6 +131,8 @@ def build_application() -> ASGIApp:
         if scope["type"] == "http":
             if scope["path"].startswith(LIVE_PREFIX):
                 await _live_app().application(scope, receive, send)
+                return
+            if await _reactions_fast_path().handle(scope, receive, send):
                 return
             if await _serve_cached(scope, send):
                 return

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
+import weakref
 from typing import Any
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
@@ -45,8 +48,61 @@ class _OneClientPerPool(RedisCacheClient):
 
 
 class RedisCache(DjangoRedisCache):
-    """Django's Redis cache, with one client per connection pool."""
+    """Django's Redis cache, with one client per connection pool, and truly
+    asynchronous `aget`, `aadd` and `aincr` (Django's run the synchronous ones in a
+    thread) for the ASGI fast paths: same keys, same serialisation, so that both
+    sides share the same entries."""
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _OneClientPerPool
+        # redis.asyncio connections belong to the event loop that opened them.
+        self._async_clients: weakref.WeakKeyDictionary[Any, Any] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _async_client(self) -> Any:
+        loop = asyncio.get_running_loop()
+        client = self._async_clients.get(loop)
+        if client is None:
+            import redis.asyncio
+
+            django_cache: Any = self  # Django's internals, untyped in the stubs
+            client = redis.asyncio.Redis.from_url(django_cache._servers[0])
+            self._async_clients[loop] = client
+        return client
+
+    def _serializer(self) -> Any:
+        django_cache: Any = self
+        return django_cache._cache._serializer
+
+    async def aget(self, key: Any, default: Any = None, version: Any = None) -> Any:
+        stored = await self._async_client().get(
+            self.make_and_validate_key(key, version=version)
+        )
+        return default if stored is None else self._serializer().loads(stored)
+
+    async def aadd(
+        self,
+        key: Any,
+        value: Any,
+        timeout: Any = DEFAULT_TIMEOUT,
+        version: Any = None,
+    ) -> bool:
+        cache_key = self.make_and_validate_key(key, version=version)
+        seconds = self.get_backend_timeout(timeout)
+        client = self._async_client()
+        stored = self._serializer().dumps(value)
+        if seconds == 0:  # as Django's `add`: absent, but expired at once
+            added = bool(await client.set(cache_key, stored, nx=True))
+            if added:
+                await client.delete(cache_key)
+            return added
+        return bool(await client.set(cache_key, stored, ex=seconds, nx=True))
+
+    async def aincr(self, key: Any, delta: int = 1, version: Any = None) -> int:
+        cache_key = self.make_and_validate_key(key, version=version)
+        client = self._async_client()
+        if not await client.exists(cache_key):
+            raise ValueError(f"Key '{key}' not found.")
+        return int(await client.incr(cache_key, delta))

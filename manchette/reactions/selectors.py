@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
@@ -33,18 +34,44 @@ def reaction_kinds_active() -> list[ReactionKind]:
     return list(kinds or [])
 
 
+async def reaction_kinds_active_async() -> list[ReactionKind]:
+    """The same list for the ASGI fast path: one asynchronous cache read, and
+    Django's synchronous lookup (which fills the cache) on a miss."""
+    kinds = await cache.aget(KINDS_CACHE_KEY)
+    if kinds is None:
+        return await sync_to_async(reaction_kinds_active, thread_sensitive=False)()
+    return list(kinds)
+
+
+def _article_open_key(article_id: int) -> str:
+    return f"reactions:article-open:{article_id}"
+
+
+def _article_open_cached(cached: object) -> bool | None:
+    return cached if isinstance(cached, bool) else None
+
+
 def article_reactions_open(*, article_id: int) -> bool | None:
     """Whether readers may react to this article now (its section's switch); None
     when it is not a live article. Asked on every reaction, so kept a minute in the
     shared cache: switching a section off takes effect within that minute."""
-    key = f"reactions:article-open:{article_id}"
+    key = _article_open_key(article_id)
     cached = cache.get(key)
     if cached is not None:
-        return cached if isinstance(cached, bool) else None
+        return _article_open_cached(cached)
     found = article_for_reactions(article_id=article_id)
     value: bool | None = None if found is None else found.open
     cache.set(key, "missing" if value is None else value, ARTICLE_OPEN_CACHE_SECONDS)
     return value
+
+
+async def article_reactions_open_async(*, article_id: int) -> bool | None:
+    """The same answer for the ASGI fast path (Django's lookup on a cache miss)."""
+    cached = await cache.aget(_article_open_key(article_id))
+    if cached is not None:
+        return _article_open_cached(cached)
+    lookup = sync_to_async(article_reactions_open, thread_sensitive=False)
+    return await lookup(article_id=article_id)
 
 
 @dataclass(frozen=True)
@@ -115,15 +142,57 @@ def reaction_state(
     """Counts and percentages of the active kinds, and this reader's choice (looked
     up unless the caller knows it): two small indexed queries at most, never cached
     (this is what cached pages fetch)."""
-    kinds = reaction_kinds_active()
     counts = dict(
         ReactionCount.objects.filter(article_id=article_id).values_list(
             "kind_id", "count"
         )
     )
-    values = [counts.get(k.pk, 0) for k in kinds]
     if mine is UNKNOWN:
         mine = reader_reaction_slug(article_id=article_id, reader_key=reader_key)
+    return reaction_state_build(
+        article_id=article_id,
+        kinds=reaction_kinds_active(),
+        counts=counts,
+        mine=mine,
+    )
+
+
+# The counters and the reader's reaction in one round trip (the ASGI fast path).
+STATE_STATEMENT = f"""
+SELECT kind_id, count, NULL FROM {ReactionCount._meta.db_table}
+WHERE article_id = %(article)s
+UNION ALL
+SELECT NULL, NULL, k.slug
+FROM {Reaction._meta.db_table} AS r JOIN {ReactionKind._meta.db_table} AS k
+    ON k.id = r.kind_id
+WHERE r.article_id = %(article)s AND r.reader_key = %(reader)s
+"""  # noqa: S608 - table names from the models; values bound
+
+
+def reaction_state_from_rows(
+    *,
+    article_id: int,
+    kinds: list[ReactionKind],
+    rows: list[tuple[Any, ...]],
+    mine: Any = UNKNOWN,
+) -> ReactionState:
+    """`reaction_state` from the rows of STATE_STATEMENT."""
+    counts = {kind_id: count for kind_id, count, _slug in rows if kind_id is not None}
+    if mine is UNKNOWN:
+        mine = next((slug for kind_id, _c, slug in rows if kind_id is None), None)
+    return reaction_state_build(
+        article_id=article_id, kinds=kinds, counts=counts, mine=mine
+    )
+
+
+def reaction_state_build(
+    *,
+    article_id: int,
+    kinds: list[ReactionKind],
+    counts: dict[int, int],
+    mine: str | None,
+) -> ReactionState:
+    values = [counts.get(k.pk, 0) for k in kinds]
     return ReactionState(
         article_id=article_id,
         tallies=[

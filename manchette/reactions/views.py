@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.http import (
@@ -16,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from manchette.core.http import rate_limit_hit, reader_post
-from manchette.reactions import conf
+from manchette.core.coroutines import run_to_completion
+from manchette.core.http import reader_post
 from manchette.reactions.readers import (
     Reader,
     client_key,
@@ -27,13 +28,13 @@ from manchette.reactions.readers import (
 from manchette.reactions.selectors import (
     ReactableArticle,
     article_for_reactions,
-    article_reactions_open,
     reaction_state,
 )
 from manchette.reactions.services import (
+    DJANGO_BACKEND,
+    ReactionBackend,
     ReactionRefused,
-    reaction_remove,
-    reaction_set,
+    writes_limit,
 )
 from manchette.reactions.sharing import mastodon_instance_clean, share_text
 
@@ -42,10 +43,14 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.META.get("HTTP_ACCEPT", "")
 
 
+def _article_missing() -> str:
+    return _("Cet article n’existe pas ou n’est plus en ligne.")
+
+
 def _article_or_404(article_id: int) -> ReactableArticle:
     found = article_for_reactions(article_id=article_id)
     if found is None:
-        raise Http404(_("Cet article n’existe pas ou n’est plus en ligne."))
+        raise Http404(_article_missing())
     return found
 
 
@@ -104,22 +109,48 @@ def react(request: HttpRequest, article_id: int) -> HttpResponseBase:
         reader = reader_from_request(request, create=False)
         return reader_cookie_apply(reader, _results_page(request, found, reader))
 
+    posted = run_to_completion(
+        reaction_post_steps(DJANGO_BACKEND, request=request, article_id=article_id)
+    )
+    if posted.refused is not None:
+        if posted.refused.status == 404 and not _wants_json(request):
+            raise Http404(posted.refused.message)
+        return _refusal(request, article_id, posted.reader, posted.refused)
+    if _wants_json(request):
+        state = reaction_state(
+            article_id=article_id, reader_key=posted.reader.key, mine=posted.mine
+        )
+        response: HttpResponseBase = JsonResponse(state.as_json())
+    else:
+        response = HttpResponseRedirect(
+            reverse("reactions:react", args=[article_id]) + "#reactions", status=303
+        )
+    return reader_cookie_apply(posted.reader, response)
+
+
+@dataclass(frozen=True)
+class ReactionPosted:
+    reader: Reader
+    mine: str | None = None
+    refused: ReactionRefused | None = None
+
+
+async def reaction_post_steps(
+    backend: ReactionBackend, *, request: HttpRequest, article_id: int
+) -> ReactionPosted:
+    """What a reaction POST decides, in this order, written once for this view and
+    for the ASGI fast path (reactions.fastpath), each with its own backend."""
     address = client_key(request)
-    if rate_limit_hit(
-        scope="reactions-writes",
-        key=address,
-        limit=conf.writes_per_minute(),
-        window_seconds=60,
-    ):
+    if await backend.limit_hit(writes_limit(client_key=address)):
         refused = ReactionRefused(
             _("Trop de réactions en peu de temps. Patientez une minute."), status=429
         )
-        return _refusal(request, article_id, Reader(key=None), refused)
-    is_open = article_reactions_open(article_id=article_id)
+        return ReactionPosted(Reader(key=None), refused=refused)
+    is_open = await backend.article_open(article_id=article_id)
     if is_open is None:
-        raise Http404(_("Cet article n’existe pas ou n’est plus en ligne."))
+        refused = ReactionRefused(_article_missing(), status=404)
+        return ReactionPosted(Reader(key=None), refused=refused)
     reader = reader_from_request(request, create=True)
-    mine: str | None = None
     try:
         if reader.tampered:
             raise ReactionRefused(
@@ -133,25 +164,20 @@ def react(request: HttpRequest, article_id: int) -> HttpResponseBase:
                 _("Les réactions sont fermées pour cette rubrique."), status=403
             )
         if request.POST.get("action") == "remove":
-            reaction_remove(article_id=article_id, reader_key=reader.key or "")
-        else:
-            mine = reaction_set(
-                article_id=article_id,
-                reader_key=reader.key or "",
-                kind_slug=request.POST.get("kind", "")[:40],
-                client_key=address,
-            ).kind.slug
-    except ReactionRefused as refused:
-        return _refusal(request, article_id, reader, refused)
-
-    if _wants_json(request):
-        state = reaction_state(article_id=article_id, reader_key=reader.key, mine=mine)
-        response: HttpResponseBase = JsonResponse(state.as_json())
-    else:
-        response = HttpResponseRedirect(
-            reverse("reactions:react", args=[article_id]) + "#reactions", status=303
+            await backend.reaction_remove(
+                article_id=article_id, reader_key=reader.key or ""
+            )
+            return ReactionPosted(reader)
+        kind = await backend.reaction_set(
+            article_id=article_id,
+            reader_key=reader.key or "",
+            kind_slug=request.POST.get("kind", "")[:40],
+            client_key=address,
+            reader_is_new=reader.new_token is not None,
         )
-    return reader_cookie_apply(reader, response)
+    except ReactionRefused as refused:
+        return ReactionPosted(reader, refused=refused)
+    return ReactionPosted(reader, mine=kind.slug)
 
 
 @never_cache
