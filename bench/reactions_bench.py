@@ -74,6 +74,7 @@ async def reader_loop(
     base: str,
     articles: list[int],
     kinds: list[str],
+    start_at: float,
     deadline: float,
     think: float,
 ) -> tuple[list[tuple[str, int, float, float]], dict[int, str | None]]:
@@ -89,7 +90,11 @@ async def reader_loop(
     async with httpx.AsyncClient(
         base_url=base, transport=transport, headers=headers, timeout=30
     ) as client:
-        while time.monotonic() < deadline:
+        # All readers start together once every client process is up, each after a
+        # random part of its pause: 64 requests sent at the same instant measure a
+        # burst, not 64 readers.
+        await asyncio.sleep(max(0.0, start_at - time.time()) + rng.uniform(0, think))
+        while time.time() < deadline:
             article = articles[0] if rng.random() < 0.5 else rng.choice(articles)
             roll = rng.random()
             started = time.perf_counter()
@@ -116,7 +121,7 @@ async def reader_loop(
 def worker(
     args: tuple,
 ) -> tuple[list[tuple[str, int, float]], list[tuple[int, str | None]]]:
-    numbers, base, articles, kinds, deadline, think = args
+    numbers, base, articles, kinds, start_at, deadline, think = args
 
     async def run() -> list:
         return await asyncio.gather(
@@ -126,6 +131,7 @@ def worker(
                     base=base,
                     articles=articles,
                     kinds=kinds,
+                    start_at=start_at,
                     deadline=deadline,
                     think=think,
                 )
@@ -224,9 +230,20 @@ def main() -> None:
     try:
         import httpx
 
+        warm_up = {"Accept": "application/json", "Origin": base}
         for _ in range(20):  # both page workers past their first, slower requests
             httpx.get(f"{base}/lecteur/reactions/{articles[0]}/etat.json", timeout=30)
-        deadline = time.monotonic() + options.seconds
+            # A withdrawal without a reaction: the whole write path, no vote.
+            httpx.post(
+                f"{base}/reactions/{articles[0]}/",
+                data={"action": "remove"},
+                headers=warm_up,
+                timeout=30,
+            )
+        # Wall-clock times, shared by the client processes, which take a few
+        # seconds to start (not measured: the readers start together after).
+        start_at = time.time() + 2 + options.processes
+        deadline = start_at + options.seconds
         groups = [
             list(range(options.readers))[i :: options.processes]
             for i in range(options.processes)
@@ -235,7 +252,15 @@ def main() -> None:
             parts = pool.map(
                 worker,
                 [
-                    (g, base, articles, kinds, deadline, options.think_ms / 1000)
+                    (
+                        g,
+                        base,
+                        articles,
+                        kinds,
+                        start_at,
+                        deadline,
+                        options.think_ms / 1000,
+                    )
                     for g in groups
                     if g
                 ],

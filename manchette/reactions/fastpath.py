@@ -114,7 +114,8 @@ async def _pool() -> Any:
 
         pool = AsyncConnectionPool(
             kwargs={**_conninfo(), "autocommit": True},
-            min_size=1,
+            # All opened at once: a burst must not wait for new connections.
+            min_size=settings.REACTIONS_FAST_PATH_CONNECTIONS,
             max_size=settings.REACTIONS_FAST_PATH_CONNECTIONS,
             open=False,
             name="reactions-fast-path",
@@ -127,6 +128,12 @@ async def _pool() -> Any:
         opening = loop.create_task(open_pool())
         _pools[loop] = opening
     return await opening
+
+
+async def pools_open() -> None:
+    """At start-up: the connections ready before the first reader asks."""
+    if enabled():
+        await _pool()
 
 
 async def pools_close() -> None:
