@@ -84,7 +84,7 @@ def enabled() -> bool:
 
 
 def _conninfo() -> dict[str, Any]:
-    db = settings.DATABASES["default"]
+    db = connections["default"].settings_dict
     params = {
         "dbname": db["NAME"],
         "user": db.get("USER"),

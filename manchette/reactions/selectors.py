@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
@@ -14,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from wagtail.models import Page
 
+from manchette.core.coroutines import django_call
 from manchette.newsroom.models import ArticlePage, SectionPage
 from manchette.newsroom.selectors import articles_for_cards, articles_live
 from manchette.reactions.conf import RANKING_SIZE
@@ -39,7 +39,7 @@ async def reaction_kinds_active_async() -> list[ReactionKind]:
     Django's synchronous lookup (which fills the cache) on a miss."""
     kinds = await cache.aget(KINDS_CACHE_KEY)
     if kinds is None:
-        return await sync_to_async(reaction_kinds_active, thread_sensitive=False)()
+        return await django_call(reaction_kinds_active)
     return list(kinds)
 
 
@@ -70,8 +70,7 @@ async def article_reactions_open_async(*, article_id: int) -> bool | None:
     cached = await cache.aget(_article_open_key(article_id))
     if cached is not None:
         return _article_open_cached(cached)
-    lookup = sync_to_async(article_reactions_open, thread_sensitive=False)
-    return await lookup(article_id=article_id)
+    return await django_call(article_reactions_open, article_id=article_id)
 
 
 @dataclass(frozen=True)
