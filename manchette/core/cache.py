@@ -100,6 +100,17 @@ class RedisCache(DjangoRedisCache):
             return added
         return bool(await client.set(cache_key, stored, ex=seconds, nx=True))
 
+    async def ahit(self, key: Any, *, window_seconds: int) -> int:
+        """Count one hit on a counter that starts with the first hit and lasts
+        `window_seconds`; the count so far. One round trip (a rate limit's `add`
+        then `incr`, which take three)."""
+        cache_key = self.make_and_validate_key(key)
+        pipeline = self._async_client().pipeline(transaction=True)
+        pipeline.set(cache_key, 0, ex=window_seconds, nx=True)
+        pipeline.incr(cache_key)
+        _created, count = await pipeline.execute()
+        return int(count)
+
     async def aincr(self, key: Any, delta: int = 1, version: Any = None) -> int:
         cache_key = self.make_and_validate_key(key, version=version)
         client = self._async_client()

@@ -144,10 +144,16 @@ async def pools_close() -> None:
 
 
 class FastBackend:
-    """The view's and the services' steps with asynchronous clients."""
+    """The view's and the services' steps with asynchronous clients; one per
+    request (the kinds are read once for it)."""
+
+    def __init__(self) -> None:
+        self._kinds: list[ReactionKind] | None = None
 
     async def kinds_active(self) -> list[ReactionKind]:
-        return await reaction_kinds_active_async()
+        if self._kinds is None:
+            self._kinds = await reaction_kinds_active_async()
+        return self._kinds
 
     async def limit_hit(self, limit: RateLimit) -> bool:
         return await rate_limit_hit_async(**limit._asdict())
@@ -207,9 +213,6 @@ class FastBackend:
         return JsonResponse(state.as_json())
 
 
-BACKEND = FastBackend()
-
-
 def _route(scope: Scope) -> tuple[str, int] | None:
     """("state" | "react", article id) for the requests answered here."""
     if scope["type"] != "http":
@@ -238,22 +241,23 @@ async def _body(receive: Receive) -> bytes:
 async def _answer(
     request: HttpRequest, action: str, article_id: int
 ) -> HttpResponseBase:
+    backend = FastBackend()
     if action == "state":
         # A tampered cookie is ignored (and dropped), never an error.
         reader = reader_from_request(request, create=False)
-        response = await BACKEND.state_json(
+        response = await backend.state_json(
             article_id=article_id, reader_key=reader.key
         )
         return reader_cookie_apply(reader, response)
     if not same_origin(request):
         return cross_origin_refusal()
-    posted = await reaction_post_steps(BACKEND, request=request, article_id=article_id)
+    posted = await reaction_post_steps(backend, request=request, article_id=article_id)
     if posted.refused is not None:
         response = JsonResponse(
             {"error": posted.refused.message}, status=posted.refused.status
         )
     else:
-        response = await BACKEND.state_json(
+        response = await backend.state_json(
             article_id=article_id, reader_key=posted.reader.key, mine=posted.mine
         )
     return reader_cookie_apply(posted.reader, response)
