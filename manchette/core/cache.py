@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import weakref
 from typing import Any
 
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
@@ -56,20 +58,16 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _OneClientPerPool
-        # redis.asyncio connections belong to the event loop that opened them.
-        self._async_clients: weakref.WeakKeyDictionary[Any, Any] = (
-            weakref.WeakKeyDictionary()
-        )
 
     def _async_client(self) -> Any:
-        loop = asyncio.get_running_loop()
-        client = self._async_clients.get(loop)
+        django_cache: Any = self  # Django's internals, untyped in the stubs
+        server = django_cache._servers[0]
+        clients = _async_clients.setdefault(asyncio.get_running_loop(), {})
+        client = clients.get(server)
         if client is None:
             import redis.asyncio
 
-            django_cache: Any = self  # Django's internals, untyped in the stubs
-            client = redis.asyncio.Redis.from_url(django_cache._servers[0])
-            self._async_clients[loop] = client
+            client = clients[server] = redis.asyncio.Redis.from_url(server)
         return client
 
     def _serializer(self) -> Any:
@@ -117,3 +115,18 @@ class RedisCache(DjangoRedisCache):
         if not await client.exists(cache_key):
             raise ValueError(f"Key '{key}' not found.")
         return int(await client.incr(cache_key, delta))
+
+
+# redis.asyncio clients (and their connections) belong to the event loop that made
+# them: one per loop and server, shared by every instance of the cache.
+_async_clients: weakref.WeakKeyDictionary[Any, dict[str, Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@functools.cache
+def async_cache() -> BaseCache:
+    """The default cache for asynchronous code, one instance per process. In async
+    code Django's `cache` makes a new instance for each task (its handler keeps one
+    per context), which in a fast path means one per request."""
+    return caches.create_connection(DEFAULT_CACHE_ALIAS)

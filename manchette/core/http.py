@@ -10,10 +10,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponseBase, HttpResponseForbidden
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
+
+from manchette.core.cache import async_cache
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -52,7 +54,7 @@ async def rate_limit_hit_async(
 ) -> bool:
     """`rate_limit_hit` for the ASGI fast paths, which run on Redis only: the same
     entry, counted in one round trip (core.cache.RedisCache.ahit)."""
-    redis_cache: Any = caches["default"]
+    redis_cache: Any = async_cache()
     count = await redis_cache.ahit(
         f"ratelimit:{scope}:{key}", window_seconds=window_seconds
     )

@@ -21,7 +21,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import caches
 from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.core.handlers.asgi import ASGIRequest
 from django.db import connections
@@ -34,7 +33,7 @@ from django.http import (
 from django.http.cookie import parse_cookie
 from django.utils.cache import add_never_cache_headers
 
-from manchette.core.cache import RedisCache
+from manchette.core.cache import RedisCache, async_cache
 from manchette.core.http import (
     cross_origin_refusal,
     rate_limit_hit_async,
@@ -76,10 +75,12 @@ DJANGO_ONLY_OPTIONS = {
 
 
 def enabled() -> bool:
+    # From the settings: in async code Django's `connections` and `caches` make new
+    # objects for each request.
     return (
         settings.REACTIONS_FAST_PATH
-        and connections["default"].vendor == "postgresql"
-        and isinstance(caches["default"], RedisCache)
+        and "postgresql" in settings.DATABASES["default"]["ENGINE"]
+        and isinstance(async_cache(), RedisCache)
     )
 
 

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from wagtail.models import Page
 
+from manchette.core.cache import async_cache
 from manchette.core.coroutines import django_call
 from manchette.newsroom.models import ArticlePage, SectionPage
 from manchette.newsroom.selectors import articles_for_cards, articles_live
@@ -37,7 +38,7 @@ def reaction_kinds_active() -> list[ReactionKind]:
 async def reaction_kinds_active_async() -> list[ReactionKind]:
     """The same list for the ASGI fast path: one asynchronous cache read, and
     Django's synchronous lookup (which fills the cache) on a miss."""
-    kinds = await cache.aget(KINDS_CACHE_KEY)
+    kinds = await async_cache().aget(KINDS_CACHE_KEY)
     if kinds is None:
         return await django_call(reaction_kinds_active)
     return list(kinds)
@@ -67,7 +68,7 @@ def article_reactions_open(*, article_id: int) -> bool | None:
 
 async def article_reactions_open_async(*, article_id: int) -> bool | None:
     """The same answer for the ASGI fast path (Django's lookup on a cache miss)."""
-    cached = await cache.aget(_article_open_key(article_id))
+    cached = await async_cache().aget(_article_open_key(article_id))
     if cached is not None:
         return _article_open_cached(cached)
     return await django_call(article_reactions_open, article_id=article_id)
