@@ -51,6 +51,7 @@ from manchette.reactions.selectors import (
 )
 from manchette.reactions.services import (
     RateLimit,
+    ReactionWanted,
     reaction_remove_steps,
     reaction_set_steps,
 )
@@ -176,23 +177,8 @@ class FastBackend:
             cursor = await conn.execute(sql, params)
             return [tuple(row) for row in await cursor.fetchall()]
 
-    async def reaction_set(
-        self,
-        *,
-        article_id: int,
-        reader_key: str,
-        kind_slug: str,
-        client_key: str,
-        reader_is_new: bool,
-    ) -> ReactionKind:
-        return await reaction_set_steps(
-            self,
-            article_id=article_id,
-            reader_key=reader_key,
-            kind_slug=kind_slug,
-            client_key=client_key,
-            reader_is_new=reader_is_new,
-        )
+    async def reaction_set(self, wanted: ReactionWanted) -> ReactionKind:
+        return await reaction_set_steps(self, wanted)
 
     async def reaction_remove(self, *, article_id: int, reader_key: str) -> bool:
         return await reaction_remove_steps(

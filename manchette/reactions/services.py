@@ -17,6 +17,7 @@ writes anyway, keeps the ORM steps below.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
 from django.db import IntegrityError, connection, transaction
@@ -42,6 +43,17 @@ class ReactionRefused(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+@dataclass(frozen=True)
+class ReactionWanted:
+    """A reader's request to give or change their reaction to an article."""
+
+    article_id: int
+    reader_key: str
+    kind_slug: str
+    client_key: str  # the address the per-address limits count by
+    reader_is_new: bool = False  # their cookie was just made: no reaction yet
 
 
 class RateLimit(NamedTuple):
@@ -152,41 +164,28 @@ class ReactionBackend(Protocol):
 
     async def fetchone(self, sql: str, params: dict[str, Any]) -> tuple[Any, ...]: ...
 
-    async def reaction_set(
-        self,
-        *,
-        article_id: int,
-        reader_key: str,
-        kind_slug: str,
-        client_key: str,
-        reader_is_new: bool,
-    ) -> ReactionKind: ...
+    async def reaction_set(self, wanted: ReactionWanted) -> ReactionKind: ...
 
     async def reaction_remove(self, *, article_id: int, reader_key: str) -> bool: ...
 
 
 async def reaction_set_steps(
-    backend: ReactionBackend,
-    *,
-    article_id: int,
-    reader_key: str,
-    kind_slug: str,
-    client_key: str,
-    reader_is_new: bool,
+    backend: ReactionBackend, wanted: ReactionWanted
 ) -> ReactionKind:
     """Give or change a reaction on PostgreSQL: usually one statement. The address's
     limit on new reactions is counted only when the reader has none (a reader who
     just got their cookie cannot have one: counted at once, one statement saved)."""
-    kind = _kind_active(await backend.kinds_active(), kind_slug)
-    limit = new_reactions_limit(article_id=article_id, client_key=client_key)
-    may_add = reader_is_new
-    if may_add and await backend.limit_hit(limit):
+    kind = _kind_active(await backend.kinds_active(), wanted.kind_slug)
+    limit = new_reactions_limit(
+        article_id=wanted.article_id, client_key=wanted.client_key
+    )
+    if wanted.reader_is_new and await backend.limit_hit(limit):
         raise _too_many_new()
     params = {
-        "article": article_id,
-        "reader": reader_key,
+        "article": wanted.article_id,
+        "reader": wanted.reader_key,
         "kind": kind.pk,
-        "may_add": may_add,
+        "may_add": wanted.reader_is_new,
     }
     for _attempt in range(4):
         existed, added = await backend.fetchone(SET_STATEMENT, params)
@@ -229,22 +228,8 @@ class DjangoBackend:
         assert row is not None
         return tuple(row)
 
-    async def reaction_set(
-        self,
-        *,
-        article_id: int,
-        reader_key: str,
-        kind_slug: str,
-        client_key: str,
-        reader_is_new: bool,
-    ) -> ReactionKind:
-        return reaction_set(
-            article_id=article_id,
-            reader_key=reader_key,
-            kind_slug=kind_slug,
-            client_key=client_key,
-            reader_is_new=reader_is_new,
-        )
+    async def reaction_set(self, wanted: ReactionWanted) -> ReactionKind:
+        return _reaction_set(wanted)
 
     async def reaction_remove(self, *, article_id: int, reader_key: str) -> bool:
         return reaction_remove(article_id=article_id, reader_key=reader_key)
@@ -263,23 +248,21 @@ def reaction_set(
 ) -> ReactionKind:
     """Give or change this reader's reaction. Giving the same one again changes
     nothing (a double click or a resubmitted form is harmless)."""
-    if connection.vendor == "postgresql":
-        return run_to_completion(
-            reaction_set_steps(
-                DJANGO_BACKEND,
-                article_id=article_id,
-                reader_key=reader_key,
-                kind_slug=kind_slug,
-                client_key=client_key,
-                reader_is_new=reader_is_new,
-            )
+    return _reaction_set(
+        ReactionWanted(
+            article_id=article_id,
+            reader_key=reader_key,
+            kind_slug=kind_slug,
+            client_key=client_key,
+            reader_is_new=reader_is_new,
         )
-    return _reaction_set_orm(
-        article_id=article_id,
-        reader_key=reader_key,
-        kind_slug=kind_slug,
-        client_key=client_key,
     )
+
+
+def _reaction_set(wanted: ReactionWanted) -> ReactionKind:
+    if connection.vendor == "postgresql":
+        return run_to_completion(reaction_set_steps(DJANGO_BACKEND, wanted))
+    return _reaction_set_orm(wanted)
 
 
 def reaction_remove(*, article_id: int, reader_key: str) -> bool:
@@ -330,17 +313,16 @@ def _counters_move(
 
 
 @transaction.atomic
-def _reaction_set_orm(
-    *, article_id: int, reader_key: str, kind_slug: str, client_key: str
-) -> ReactionKind:
-    kind = _kind_active(reaction_kinds_active(), kind_slug)
+def _reaction_set_orm(wanted: ReactionWanted) -> ReactionKind:
+    article_id, reader_key = wanted.article_id, wanted.reader_key
+    kind = _kind_active(reaction_kinds_active(), wanted.kind_slug)
     existing = (
         Reaction.objects.select_for_update()
         .filter(article_id=article_id, reader_key=reader_key)
         .first()
     )
     if existing is None:
-        limit = new_reactions_limit(article_id=article_id, client_key=client_key)
+        limit = new_reactions_limit(article_id=article_id, client_key=wanted.client_key)
         if rate_limit_hit(**limit._asdict()):
             raise _too_many_new()
         try:

@@ -34,6 +34,7 @@ from manchette.reactions.services import (
     DJANGO_BACKEND,
     ReactionBackend,
     ReactionRefused,
+    ReactionWanted,
     writes_limit,
 )
 from manchette.reactions.sharing import mastodon_instance_clean, share_text
@@ -169,11 +170,13 @@ async def reaction_post_steps(
             )
             return ReactionPosted(reader)
         kind = await backend.reaction_set(
-            article_id=article_id,
-            reader_key=reader.key or "",
-            kind_slug=request.POST.get("kind", "")[:40],
-            client_key=address,
-            reader_is_new=reader.new_token is not None,
+            ReactionWanted(
+                article_id=article_id,
+                reader_key=reader.key or "",
+                kind_slug=request.POST.get("kind", "")[:40],
+                client_key=address,
+                reader_is_new=reader.new_token is not None,
+            )
         )
     except ReactionRefused as refused:
         return ReactionPosted(reader, refused=refused)
