@@ -200,6 +200,14 @@ class FastBackend:
         return JsonResponse(state.as_json())
 
 
+def _header(scope: Scope, name: bytes) -> str:
+    """A request header, its repeats joined as Django's ASGIRequest joins them."""
+    separator = "; " if name == b"cookie" else ","
+    return separator.join(
+        value.decode("latin-1") for key, value in scope["headers"] if key == name
+    )
+
+
 def _route(scope: Scope) -> tuple[str, int] | None:
     """("state" | "react", article id) for the requests answered here."""
     if scope["type"] != "http":
@@ -207,10 +215,12 @@ def _route(scope: Scope) -> tuple[str, int] | None:
     method, path = scope["method"], scope["path"]
     if method == "GET" and (found := STATE_PATH.fullmatch(path)):
         return "state", int(found[1])
-    if method == "POST" and (found := REACT_PATH.fullmatch(path)):
-        headers = dict(scope["headers"])
-        if b"application/json" in headers.get(b"accept", b""):
-            return "react", int(found[1])
+    if (
+        method == "POST"
+        and (found := REACT_PATH.fullmatch(path))
+        and "application/json" in _header(scope, b"accept")
+    ):
+        return "react", int(found[1])
     return None
 
 
@@ -228,6 +238,7 @@ async def _body(receive: Receive) -> bytes:
 async def _answer(
     request: HttpRequest, action: str, article_id: int
 ) -> HttpResponseBase:
+    request.get_host()  # as Django: a host not in ALLOWED_HOSTS gets a 400
     backend = FastBackend()
     if action == "state":
         # A tampered cookie is ignored (and dropped), never an error.
@@ -279,8 +290,7 @@ async def handle(scope: Scope, receive: Receive, send: Send) -> bool:
     route = _route(scope)
     if route is None or not enabled():
         return False
-    cookies = parse_cookie(dict(scope["headers"]).get(b"cookie", b"").decode("latin-1"))
-    if settings.SESSION_COOKIE_NAME in cookies:
+    if settings.SESSION_COOKIE_NAME in parse_cookie(_header(scope, b"cookie")):
         return False  # possibly a signed-in reader: Django's sessions know them
     action, article_id = route
     body = await _body(receive) if action == "react" else b""

@@ -307,3 +307,20 @@ def test_concurrent_readers_through_the_fast_path_lose_no_count(article, answere
         )
     )
     assert rows == expected
+
+
+def test_a_host_the_site_does_not_serve_gets_a_400_as_from_django(
+    article, answered_here
+):
+    app = build_application()
+
+    async def steps():
+        async with _reader(app) as reader:
+            return await reader.get(
+                f"/lecteur/reactions/{article.pk}/etat.json",
+                headers={"Host": "evil.example"},
+            )
+
+    response = _run(steps())
+    assert answered_here == [True]
+    assert response.status_code == 400
