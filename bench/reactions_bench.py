@@ -9,9 +9,13 @@ POST carries the reader's reaction as the server recorded it; at the end, the
 counters in the database must equal, kind by kind, the reactions the readers hold
 according to those answers, exactly.
 
+The readers start together once the client is up, each after a random part of its pause
+(`--think-ms`), and speak HTTP/1.1 over asyncio streams in one process (`--processes`):
+the client runs on the same cores as the server and must cost little beside it.
+
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/reactions_h \\
     REDIS_URL=redis://127.0.0.1:6379/6 \\
-    .venv/bin/python bench/reactions_bench.py --readers 64 --seconds 30
+    .venv/bin/python bench/reactions_bench.py --readers 64 --seconds 30 --think-ms 1000
 
 The script migrates nothing: the database must hold the demo (`manage.py migrate`,
 `manage.py load_demo`). It starts `manage.py serve --no-worker` on --port (unless --base
