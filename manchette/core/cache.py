@@ -58,6 +58,30 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _OneClientPerPool
+        self._hits_script: Any = None
+
+    # Each key's count goes up by one, and a new count gets its window; the first
+    # count over its limit stops the script (later ones are not counted), as checking
+    # them one by one would.
+    _HITS_SCRIPT = """
+for i, key in ipairs(KEYS) do
+    local count = redis.call('INCR', key)
+    if count == 1 then redis.call('EXPIRE', key, ARGV[2 * i]) end
+    if count > tonumber(ARGV[2 * i - 1]) then return i end
+end
+return 0
+"""
+
+    def hits_over_limit(self, limits: list[tuple[str, int, int]]) -> int:
+        """Count one hit on each (key, limit, window in seconds), in one round trip;
+        returns the 1-based position of the first limit exceeded, 0 when none is.
+        The counts are the plain integers `incr` and `get` use."""
+        client = self._cache.get_client(write=True)
+        if self._hits_script is None:
+            self._hits_script = client.register_script(self._HITS_SCRIPT)
+        keys = [self.make_and_validate_key(key) for key, _, _ in limits]
+        args = [n for _, limit, window in limits for n in (limit, window)]
+        return int(self._hits_script(keys=keys, args=args, client=client))
 
     def _async_client(self) -> Any:
         django_cache: Any = self  # Django's internals, untyped in the stubs

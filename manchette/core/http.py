@@ -61,6 +61,26 @@ async def rate_limit_hit_async(
     return bool(count > limit)
 
 
+def rate_limits_hit(limits: list[tuple[str, str, int, int]]) -> bool:
+    """Count one hit against each (scope, key, limit, window in seconds); True when
+    one of them is exceeded (those after it are not counted). On Redis, in one round
+    trip instead of one or two per limit."""
+    counter = getattr(cache, "hits_over_limit", None)
+    if counter is None:
+        return any(
+            rate_limit_hit(scope=scope, key=key, limit=limit, window_seconds=window)
+            for scope, key, limit, window in limits
+        )
+    return bool(
+        counter(
+            [
+                (f"ratelimit:{scope}:{key}", limit, window)
+                for scope, key, limit, window in limits
+            ]
+        )
+    )
+
+
 def same_origin(request: HttpRequest) -> bool:
     """Whether a POST comes from one of our own pages. Browsers send Origin (or
     Sec-Fetch-Site) on every form POST; a cross-site form cannot fake either."""

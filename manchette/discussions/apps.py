@@ -12,14 +12,14 @@ class DiscussionsConfig(AppConfig):
         from manchette.core.scheduling import periodic_job_register
         from manchette.discussions import services, tasks
         from manchette.discussions.models import DiscussionSettings, ModerationRule
-        from manchette.discussions.policy import policies_changed, rules_changed
+        from manchette.discussions.policy import moderation_settings_changed
         from manchette.discussions.selectors import article_comment_counts_annotate
         from manchette.newsroom.models import SectionPage
         from manchette.newsroom.selectors import card_annotators
 
         if article_comment_counts_annotate not in card_annotators:
             card_annotators.append(article_comment_counts_annotate)
-        services.approval_listeners[:] = [tasks.comment_notifications_task.enqueue]
+        services.approval_listeners[:] = [tasks.comment_notifications_enqueue]
         services.removal_listeners[:] = [tasks.removal_statement_task.enqueue]
         # Hourly: each daily subscription is due 24 hours after its last digest.
         periodic_job_register(
@@ -27,18 +27,13 @@ class DiscussionsConfig(AppConfig):
             every_seconds=3600,
             run=tasks.daily_digests_task.enqueue,
         )
-        # The rules are cached for the hot path; an edit in the admin drops the copy.
+        # The policies and rules are cached for the hot path (one value, see
+        # policy.moderation_settings); an edit in the admin drops the copy.
         for signal in (post_save, post_delete):
-            signal.connect(
-                lambda **kwargs: rules_changed(),
-                sender=ModerationRule,
-                weak=False,
-                dispatch_uid=f"discussions-rules-{signal is post_save}",
-            )
-            for model in (DiscussionSettings, SectionPage):
+            for model in (ModerationRule, DiscussionSettings, SectionPage):
                 signal.connect(
-                    lambda **kwargs: policies_changed(),
+                    lambda **kwargs: moderation_settings_changed(),
                     sender=model,
                     weak=False,
-                    dispatch_uid=f"discussions-policies-{model.__name__}-{signal is post_save}",
+                    dispatch_uid=f"discussions-moderation-{model.__name__}-{signal is post_save}",
                 )

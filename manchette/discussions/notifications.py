@@ -14,7 +14,7 @@ from functools import partial
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -183,6 +183,25 @@ def subscription_from_token(token: str) -> Subscription | None:
 
 def subscription_cancel(*, subscription: Subscription) -> None:
     subscription.delete()
+
+
+def comment_may_notify(comment_id: int) -> bool:
+    """Whether anyone may be told of this comment, in one statement: most discussions
+    have no confirmed follower, and then no task is queued at all. (The author's own
+    subscription counts here; recipients_for leaves it out.) In SQL: the ORM built
+    this one query with as many Python calls as a third of the post."""
+    table = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {table(Subscription._meta.db_table)} s"  # noqa: S608 - names from the models
+            f" JOIN {table(Identity._meta.db_table)} i ON i.id = s.identity_id"
+            " WHERE s.article_id = (SELECT article_id"
+            f" FROM {table(Comment._meta.db_table)} WHERE id = %s)"
+            " AND s.confirmed_at IS NOT NULL AND s.frequency = %s"
+            " AND i.email_confirmed_at IS NOT NULL LIMIT 1",
+            [comment_id, Frequency.INSTANT.value],
+        )
+        return cursor.fetchone() is not None
 
 
 def recipients_for(comment: Comment) -> list[Subscription]:

@@ -11,11 +11,10 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from manchette.core.http import rate_limit_hit
+from manchette.core.http import rate_limit_hit, rate_limits_hit
 from manchette.discussions import conf
 from manchette.discussions.models import (
     ArticleDiscussion,
-    Comment,
     DiscussionSettings,
     Identity,
     ModerationRule,
@@ -25,8 +24,6 @@ from manchette.discussions.models import (
 )
 from manchette.discussions.rendering import link_count
 from manchette.newsroom.models import ArticlePage, CommentPolicy, SectionPage
-
-RULES_CACHE_KEY = "discussions:rules"
 
 
 class CommentRefused(Exception):
@@ -42,17 +39,21 @@ def site_settings() -> DiscussionSettings:
     return DiscussionSettings.load()
 
 
-POLICIES_CACHE_KEY = "discussions:policies"
+MODERATION_CACHE_KEY = "discussions:moderation"
 
 
-def _policies() -> dict:
-    """The site's policy and every section's own, read together and kept in the
-    shared cache: the article page asks at every render (dropped when the site's
-    settings or a section change, see apps.py)."""
-    policies = cache.get(POLICIES_CACHE_KEY)
-    if policies is None:
+def moderation_settings() -> dict:
+    """The site's policy, every section's own and the moderation rules (banned words,
+    addresses, domains), read together and kept in the shared cache as one value:
+    the article page asks for the policy at every render, a post for both (dropped
+    when the site's settings, a section or a rule change, see apps.py)."""
+    settings = cache.get(MODERATION_CACHE_KEY)
+    if settings is None:
         site = site_settings()
-        policies = {
+        rules: dict[str, list[str]] = {kind: [] for kind in RuleKind.values}
+        for kind, value in ModerationRule.objects.values_list("kind", "value"):
+            rules[kind].append(value.strip().lower())
+        settings = {
             "site": (site.policy, site.comments_close_after_days),
             "sections": {
                 path: (policy, days)
@@ -60,21 +61,25 @@ def _policies() -> dict:
                     "path", "comment_policy", "comments_close_after_days"
                 )
             },
+            "rules": rules,
         }
-        cache.set(POLICIES_CACHE_KEY, policies, timeout=3600)
-    return policies
+        cache.set(MODERATION_CACHE_KEY, settings, timeout=300)
+    return settings
 
 
-def policies_changed() -> None:
-    cache.delete(POLICIES_CACHE_KEY)
+def moderation_settings_changed() -> None:
+    cache.delete(MODERATION_CACHE_KEY)
 
 
-def article_policy(article: ArticlePage) -> tuple[str, int | None]:
+def article_policy(
+    article: ArticlePage, moderation: dict | None = None
+) -> tuple[str, int | None]:
     """(moderation policy, close after days) for this article: its section's
-    choices where it has some, else the site's."""
-    policies = _policies()
-    policy, days = policies["site"]
-    own = policies["sections"].get(article.path[: -ArticlePage.steplen])
+    choices where it has some, else the site's. `moderation`: the settings when the
+    caller has already read them."""
+    moderation = moderation or moderation_settings()
+    policy, days = moderation["site"]
+    own = moderation["sections"].get(article.path[: -ArticlePage.steplen])
     if own is not None:
         section_policy, section_days = own
         if section_policy != CommentPolicy.INHERIT:
@@ -84,12 +89,19 @@ def article_policy(article: ArticlePage) -> tuple[str, int | None]:
     return policy, days
 
 
+# The discussion's "closed by hand" flag, when the article was read with it
+# (readers.article_or_404): no query for it then.
+CLOSED_ANNOTATION = "discussion_closed"
+
+
 def article_is_open(
     article: ArticlePage, *, close_after_days: int | None, closed: bool | None = None
 ) -> bool:
     """`closed`: the discussion row's flag when the caller has already read it."""
     if not article.live or article.comments_closed:
         return False
+    if closed is None:
+        closed = getattr(article, CLOSED_ANNOTATION, None)
     if closed is None:
         closed = ArticleDiscussion.objects.filter(
             article_id=article.pk, closed=True
@@ -102,32 +114,32 @@ def article_is_open(
     return True
 
 
-def article_check_open(article: ArticlePage) -> str:
-    """The article's moderation policy; refuses when it takes no comment."""
-    policy, days = article_policy(article)
-    if not article_is_open(article, close_after_days=days):
+def article_check_open(
+    article: ArticlePage, moderation: dict | None = None, *, closed: bool | None = None
+) -> str:
+    """The article's moderation policy; refuses when it takes no comment. `closed`:
+    the discussion row's flag when the caller has already read it."""
+    policy, days = article_policy(article, moderation)
+    if not article_is_open(article, close_after_days=days, closed=closed):
         raise CommentRefused(_("Les commentaires sont fermés pour cet article."))
     return policy
 
 
 def rate_limits_check(*, ip: str, email_hash: str, article_id: int) -> None:
-    checks = [
-        ("ip", ip, conf.get("RATE_IP")),
-        ("article", str(article_id), conf.get("RATE_ARTICLE")),
+    limits = [
+        ("discussions:ip", ip, *conf.get("RATE_IP")),
+        ("discussions:article", str(article_id), *conf.get("RATE_ARTICLE")),
     ]
     if email_hash:
-        checks.append(("email", email_hash, conf.get("RATE_EMAIL")))
-    for scope, key, (limit, window) in checks:
-        if rate_limit_hit(
-            scope=f"discussions:{scope}", key=key, limit=limit, window_seconds=window
-        ):
-            raise CommentRefused(
-                _(
-                    "Vous avez envoyé beaucoup de commentaires en peu de temps. "
-                    "Patientez une minute : votre texte est conservé ci-dessous."
-                ),
-                status=429,
-            )
+        limits.append(("discussions:email", email_hash, *conf.get("RATE_EMAIL")))
+    if rate_limits_hit(limits):
+        raise CommentRefused(
+            _(
+                "Vous avez envoyé beaucoup de commentaires en peu de temps. "
+                "Patientez une minute : votre texte est conservé ci-dessous."
+            ),
+            status=429,
+        )
 
 
 def reader_actions_rate_check(*, ip: str) -> None:
@@ -148,17 +160,8 @@ def _fold(text: str) -> str:
 
 
 def rules_by_kind() -> dict[str, list[str]]:
-    rules = cache.get(RULES_CACHE_KEY)
-    if rules is None:
-        rules = {kind: [] for kind in RuleKind.values}
-        for kind, value in ModerationRule.objects.values_list("kind", "value"):
-            rules[kind].append(value.strip().lower())
-        cache.set(RULES_CACHE_KEY, rules, timeout=300)
+    rules: dict[str, list[str]] = moderation_settings()["rules"]
     return rules
-
-
-def rules_changed() -> None:
-    cache.delete(RULES_CACHE_KEY)
 
 
 def banned_words_found(text: str, words: list[str]) -> list[str]:
@@ -171,17 +174,17 @@ def banned_words_found(text: str, words: list[str]) -> list[str]:
 
 def signals_for(
     *,
-    article: ArticlePage,
+    duplicate: bool,
     identity: Identity,
     email: str,
     ip: str,
     body: str,
     honeypot: str,
     form_age_seconds: float | None,
+    rules: dict[str, list[str]],
 ) -> list[str]:
     """The reasons, if any, to hold this comment for a moderator."""
     signals = []
-    rules = rules_by_kind()
     if honeypot:
         signals.append("honeypot")
     if form_age_seconds is not None and form_age_seconds < conf.get("MIN_SECONDS"):
@@ -199,10 +202,7 @@ def signals_for(
         signals.append("banned_ip")
     if identity.is_banned:
         signals.append("banned_identity")
-    since = timezone.now() - timedelta(minutes=conf.get("DUPLICATE_MINUTES"))
-    if Comment.objects.filter(
-        article=article, created_at__gte=since, body_raw=body
-    ).exists():
+    if duplicate:  # the same text under the same article lately (services)
         signals.append("duplicate")
     return signals
 

@@ -4,16 +4,23 @@ comment from a request that both share."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils.translation import gettext as _
+from wagtail.models import Page, PageViewRestriction
 
 from manchette.core.http import client_ip
 from manchette.discussions import conf, notifications, selectors, services
-from manchette.discussions.models import Comment, Identity
-from manchette.discussions.policy import CommentRefused, reader_actions_rate_check
+from manchette.discussions.models import ArticleDiscussion, Comment, Identity
+from manchette.discussions.policy import (
+    CLOSED_ANNOTATION,
+    CommentRefused,
+    reader_actions_rate_check,
+)
 from manchette.newsroom.models import ArticlePage
 
 COOKIE_SALT = "discussions.identity"
@@ -82,22 +89,56 @@ DISCUSSION_FIELDS = (
 )
 
 
+@functools.cache
+def _article_sql(columns: str, *, with_discussion: bool = False) -> str:
+    """The article by id, when readers may see it: live, and under no view
+    restriction (on itself or a page above it). Written in SQL: every post and every
+    API page read asks, and building the same query with the ORM (Wagtail's
+    `public()` first reads every restriction) cost more than the rest of a post's
+    reads. `columns` may name the page's (p), the article's (a) and, `with_discussion`,
+    its discussion row's (d) columns."""
+    table = connection.ops.quote_name
+    page, restriction = (
+        table(Page._meta.db_table),
+        table(PageViewRestriction._meta.db_table),
+    )
+    joins = [f"JOIN {table(ArticlePage._meta.db_table)} a ON a.page_ptr_id = p.id"]
+    if with_discussion:
+        joins.append(
+            f"LEFT JOIN {table(ArticleDiscussion._meta.db_table)} d ON d.article_id = p.id"
+        )
+    restricted = (
+        f"SELECT 1 FROM {restriction} r JOIN {page} rp ON rp.id = r.page_id"  # noqa: S608 - names from the models
+        " WHERE rp.path = SUBSTR(p.path, 1, LENGTH(rp.path))"
+    )
+    return (
+        f"SELECT {columns} FROM {page} p {' '.join(joins)}"  # noqa: S608 - names from the models
+        f" WHERE p.id = %s AND p.live AND NOT EXISTS ({restricted})"
+    )
+
+
 def article_or_404(article_id: int) -> ArticlePage:
     if not 0 < article_id <= MAX_ID:
         raise Http404
     # The discussion needs the article's place, title, date and flags (policy,
-    # closing, its address): the page's other eighty columns cost more to read than
-    # the rest of a post.
-    article = (
-        ArticlePage.objects.live()
-        .public()
-        .only(*DISCUSSION_FIELDS)
-        .filter(pk=article_id)
-        .first()
+    # closing, its address), and its discussion's "closed" flag: the page's other
+    # eighty columns cost more to read than the rest of a post.
+    columns = ", ".join(
+        [
+            "a.page_ptr_id",
+            "a.comments_closed",
+            *(f"p.{name}" for name in DISCUSSION_FIELDS if name != "comments_closed"),
+            f"COALESCE(d.closed, %s) AS {CLOSED_ANNOTATION}",
+        ]
     )
-    if article is None:
+    found = list(
+        ArticlePage.objects.raw(
+            _article_sql(columns, with_discussion=True), [False, article_id]
+        )
+    )
+    if not found:
         raise Http404
-    return article
+    return found[0]
 
 
 def article_url_path_or_404(article_id: int) -> str:
@@ -105,16 +146,12 @@ def article_url_path_or_404(article_id: int) -> str:
     path, which the article's address follows."""
     if not 0 < article_id <= MAX_ID:
         raise Http404
-    url_path = (
-        ArticlePage.objects.live()
-        .public()
-        .filter(pk=article_id)
-        .values_list("url_path", flat=True)
-        .first()
-    )
-    if url_path is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_article_sql("p.url_path"), [article_id])
+        row = cursor.fetchone()
+    if row is None:
         raise Http404
-    return url_path
+    return str(row[0])
 
 
 def comment_or_404(comment_id: int) -> Comment:
@@ -162,13 +199,11 @@ def reader_comment_post(
     request: HttpRequest, *, article: ArticlePage, submission: Submission
 ) -> tuple[Comment, Identity]:
     """Post (or reply) for the reader behind the request, then record their
-    « Me notifier des … » choices. Raises CommentRefused with a French message."""
+    « Me notifier des … » choices, in one transaction (one commit: a guest's new
+    name or address is not kept for a comment that was refused). Raises
+    CommentRefused with a French message."""
     signed_in = is_signed_in(request)
     identity = request_identity(request)
-    if not signed_in:
-        identity = services.identity_for_guest(
-            identity=identity, name=submission.name.strip(), email=submission.email
-        )
     parent = None
     if submission.parent_id:
         parent = (
@@ -180,22 +215,28 @@ def reader_comment_post(
             raise CommentRefused(
                 _("Le commentaire auquel vous répondez n’existe plus.")
             )
-    assert identity is not None
-    comment = services.comment_post(
-        article=article,
-        parent=parent,
-        identity=identity,
-        body=submission.text,
-        ip=client_ip(request),
-        nonce=submission.nonce,
-        honeypot=submission.honeypot,
-        form_age_seconds=submission.form_age_seconds,
-    )
-    notifications.subscriptions_request(
-        identity=identity,
-        article=article,
-        kinds=submission.notify,
-        ip=client_ip(request),
-        frequency=submission.frequency,
-    )
+    ip = client_ip(request)
+    with transaction.atomic():
+        if not signed_in:
+            identity = services.identity_for_guest(
+                identity=identity, name=submission.name.strip(), email=submission.email
+            )
+        assert identity is not None
+        comment = services.comment_post(
+            article=article,
+            parent=parent,
+            identity=identity,
+            body=submission.text,
+            ip=ip,
+            nonce=submission.nonce,
+            honeypot=submission.honeypot,
+            form_age_seconds=submission.form_age_seconds,
+        )
+        notifications.subscriptions_request(
+            identity=identity,
+            article=article,
+            kinds=submission.notify,
+            ip=ip,
+            frequency=submission.frequency,
+        )
     return comment, identity

@@ -9,8 +9,8 @@ import secrets
 from datetime import datetime, timedelta
 from functools import partial
 
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +34,7 @@ from manchette.discussions.policy import (
     article_check_open,
     banned_words_found,
     held_by_policy,
+    moderation_settings,
     rate_limits_check,
     rules_by_kind,
     signals_for,
@@ -132,18 +133,27 @@ def _identity_approved_add(identity_id: int | None, delta: int) -> None:
     # The trust that follows from the new count, as trust_compute says, in the same
     # statement: no read of the identity on the way. (Staff: the stored trust, which
     # identity_for_user keeps in step with the account at each of its requests.)
-    Identity.objects.filter(pk=identity_id, approved_count__gte=-delta).update(
-        approved_count=F("approved_count") + delta,
-        trust=Case(
-            When(trust=Trust.STAFF, then=Value(Trust.STAFF)),
-            When(email_confirmed_at__isnull=True, then=Value(Trust.NEW)),
-            When(
-                approved_count__gte=conf.get("TRUSTED_AFTER") - delta,
-                then=Value(Trust.TRUSTED),
-            ),
-            default=Value(Trust.CONFIRMED),
-        ),
-    )
+    # Written in SQL: the ORM's Case() took a tenth of a post's Python time to build.
+    table = connection.ops.quote_name(Identity._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET approved_count = approved_count + %s, trust = CASE"  # noqa: S608 - table name from the model
+            " WHEN trust = %s THEN trust"
+            " WHEN email_confirmed_at IS NULL THEN %s"
+            " WHEN approved_count + %s >= %s THEN %s ELSE %s END"
+            " WHERE id = %s AND approved_count >= %s",
+            [
+                delta,
+                Trust.STAFF,
+                Trust.NEW,
+                delta,
+                conf.get("TRUSTED_AFTER"),
+                Trust.TRUSTED,
+                Trust.CONFIRMED,
+                identity_id,
+                -delta,
+            ],
+        )
 
 
 # Counts and what follows a change of what readers see ---------------------------------
@@ -155,37 +165,48 @@ def _page_changed(article_id: int) -> None:
 
 
 def _live_publish(*, article_id: int, comment_id: int, count: int) -> None:
+    """The event for the article's open pages, written in the comment's transaction
+    (one commit for both) and pushed once it commits."""
     try:
         from manchette.live.services import event_publish
     except ImportError:  # the live channel is optional: pages then poll the count
         return
-    try:
-        event_publish(
-            channel=f"article:{article_id}:comments",
-            event="comment",
-            data={"id": comment_id, "count": count},
-        )
-    except Exception:  # a live channel that is down must not lose the comment
-        logger.exception("live publish failed")
+    event_publish(
+        channel=f"article:{article_id}:comments",
+        event="comment",
+        data={"id": comment_id, "count": count},
+    )
+
+
+def _discussion_count_add(comment: Comment, delta: int) -> int:
+    """Add `delta` to the article's count of published comments (and, for a new one,
+    remember it as the latest); returns the new count. One statement once the row
+    exists: the ORM's update cannot return the count, which the live event needs."""
+    table = connection.ops.quote_name(ArticleDiscussion._meta.db_table)
+    assignments, params = "comment_count = comment_count + %s", [delta]
+    if delta > 0:
+        assignments += ", last_comment_at = %s, last_comment_id = %s"
+        params += [
+            connection.ops.adapt_datetimefield_value(comment.created_at),
+            comment.pk,
+        ]
+    sql = f"UPDATE {table} SET {assignments} WHERE article_id = %s RETURNING comment_count"  # noqa: S608 - names from the model
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, comment.article_id])
+        row = cursor.fetchone()
+        if row is None:  # the discussion's first change
+            ArticleDiscussion.objects.get_or_create(article_id=comment.article_id)
+            cursor.execute(sql, [*params, comment.article_id])
+            row = cursor.fetchone()
+    return int(row[0])
 
 
 def _visible_count_add(comment: Comment, delta: int, *, announce: bool = True) -> None:
-    """Keep the denormalised counts right when a comment enters or leaves the thread."""
+    """Keep the denormalised counts right when a comment enters or leaves the thread
+    (inside the caller's transaction)."""
     if not delta:
         return
-    updates: dict = {"comment_count": F("comment_count") + delta}
-    if delta > 0:
-        updates |= {
-            "last_comment_at": comment.created_at,
-            "last_comment_id": comment.pk,
-        }
-    if not ArticleDiscussion.objects.filter(article_id=comment.article_id).update(
-        **updates
-    ):
-        ArticleDiscussion.objects.get_or_create(article_id=comment.article_id)
-        ArticleDiscussion.objects.filter(article_id=comment.article_id).update(
-            **updates
-        )
+    count = _discussion_count_add(comment, delta)
     if comment.parent_id:
         Comment.objects.filter(pk=comment.parent_id).update(
             reply_count=F("reply_count") + delta
@@ -193,20 +214,9 @@ def _visible_count_add(comment: Comment, delta: int, *, announce: bool = True) -
     _identity_approved_add(comment.identity_id, delta)
     _page_changed(comment.article_id)
     if delta > 0 and announce:
-        article_id, comment_id = comment.article_id, comment.pk
-
-        def after_commit() -> None:
-            count = (
-                ArticleDiscussion.objects.filter(article_id=article_id)
-                .values_list("comment_count", flat=True)
-                .first()
-                or 0
-            )
-            _live_publish(article_id=article_id, comment_id=comment_id, count=count)
-            for listener in approval_listeners:
-                listener(comment_id)
-
-        transaction.on_commit(after_commit)
+        _live_publish(article_id=comment.article_id, comment_id=comment.pk, count=count)
+        for listener in approval_listeners:
+            transaction.on_commit(partial(listener, comment.pk))
 
 
 def _status_set(comment: Comment, status: str, **fields) -> None:
@@ -283,6 +293,28 @@ def _placement(parent: Comment | None) -> tuple[Comment | None, int | None, int,
     return attach_to, parent.root_id or parent.pk, deepest, parent.author_name
 
 
+def _earlier_same(
+    *, article: ArticlePage, key: str, body: str
+) -> tuple[Comment | None, bool]:
+    """(the comment this same form already created, whether the same text was posted
+    under this article lately), in one query. Should a recent duplicate hide the
+    form's earlier comment, the insert meets the key's unique constraint and
+    comment_post returns that comment all the same."""
+    since = timezone.now() - timedelta(minutes=conf.get("DUPLICATE_MINUTES"))
+    # In SQL: the ORM's OR of two conditions cost three times the query's own time.
+    sql = (
+        f"SELECT * FROM {connection.ops.quote_name(Comment._meta.db_table)}"  # noqa: S608 - name from the model
+        " WHERE idempotency_key = %s"
+        " OR (article_id = %s AND created_at >= %s AND body_raw = %s)"
+        " ORDER BY created_at DESC LIMIT 1"
+    )
+    params = [key, article.pk, connection.ops.adapt_datetimefield_value(since), body]
+    earlier = next(iter(Comment.objects.raw(sql, params)), None)
+    if earlier is not None and earlier.idempotency_key == key:
+        return earlier, False
+    return None, earlier is not None
+
+
 def comment_post(
     *,
     article: ArticlePage,
@@ -303,7 +335,8 @@ def comment_post(
         raise CommentRefused(
             _("Indiquez le nom sous lequel publier votre commentaire.")
         )
-    policy = article_check_open(article)
+    moderation = moderation_settings()
+    policy = article_check_open(article, moderation)
     if parent is not None and (
         parent.article_id != article.pk or parent.status != APPROVED
     ):
@@ -311,18 +344,19 @@ def comment_post(
     key = _idempotency_key(
         nonce, article.pk, parent.pk if parent else "", identity.pk, body
     )
-    existing = Comment.objects.filter(idempotency_key=key).first()
+    existing, duplicate = _earlier_same(article=article, key=key, body=body)
     if existing is not None:
         return existing
     rate_limits_check(ip=ip, email_hash=identity.email_hash, article_id=article.pk)
     signals = signals_for(
-        article=article,
+        duplicate=duplicate,
         identity=identity,
         email=identity.email,
         ip=ip,
         body=body,
         honeypot=honeypot,
         form_age_seconds=form_age_seconds,
+        rules=moderation["rules"],
     )
     held = [s for s in signals if s in HOLDING_SIGNALS]
     by_policy = held_by_policy(policy=policy, identity=identity)
@@ -742,7 +776,6 @@ def reader_account_for_email(*, email: str):
 
 def _comments_of_email(email: str):
     """Every comment of an address: written under its identities, or imported."""
-    from django.db.models import Q
 
     return Comment.objects.filter(
         Q(identity__email_hash=email_hash(email))

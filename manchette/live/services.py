@@ -65,7 +65,6 @@ def _redis_publish(live_event: LiveEvent) -> None:
         logger.exception("live event %s not published on Redis", live_event.pk)
 
 
-@transaction.atomic
 def event_publish(*, channel: str, event: str, data: dict[str, Any]) -> LiveEvent:
     """Store an event for the readers of ``channel`` and push it to every server
     process once the surrounding transaction commits (so that no reader ever sees
@@ -83,6 +82,8 @@ def event_publish(*, channel: str, event: str, data: dict[str, Any]) -> LiveEven
     serialized = json.dumps(data, cls=DjangoJSONEncoder)
     if len(serialized.encode()) > MAX_DATA_BYTES:
         raise ValidationError("Live event data too large.")
+    # One INSERT needs no transaction of its own: in the caller's, the event commits
+    # with what it announces; outside any, on_commit runs at once.
     live_event = LiveEvent.objects.create(
         channel=channel, event=event, data=json.loads(serialized)
     )
