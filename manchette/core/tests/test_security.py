@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import RequestFactory, override_settings
 
-from manchette.core.http import client_ip, rate_limit_hit, same_origin
+from manchette.core.http import client_ip, rate_limit_hit, rate_limits_hit, same_origin
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +64,20 @@ def test_rate_limits_count_per_window():
     assert (
         rate_limit_hit(scope="test", key="5.6.7.8", limit=3, window_seconds=60) is False
     )
+
+
+def test_several_rate_limits_counted_together_stop_at_the_first_exceeded():
+    """One round trip on Redis, the same counts as one limit at a time elsewhere."""
+    limits = [("test-ip", "9.9.9.9", 2, 60), ("test-article", "7", 3, 60)]
+    assert [rate_limits_hit(limits) for _ in range(4)] == [False, False, True, True]
+    # The article was counted twice only (the address's limit stopped the others):
+    # its third hit is allowed, its fourth is not.
+    article_hits = [
+        rate_limit_hit(scope="test-article", key="7", limit=3, window_seconds=60)
+        for _ in range(2)
+    ]
+    assert article_hits == [False, True]
+    assert not rate_limits_hit([("test-ip", "8.8.8.8", 2, 60)])
 
 
 def test_same_origin_accepts_our_forms_and_refuses_cross_site_ones():

@@ -8,6 +8,7 @@ import re
 import pytest
 from django.core import mail
 from django.test import override_settings
+from django.utils import timezone
 
 from manchette.discussions import services
 from manchette.discussions.forms import form_started_token
@@ -145,3 +146,22 @@ def test_subscribing_needs_an_email_and_an_open_article(
     services.article_comments_close(article=article, closed=True)
     response = _post(client, article, notifier_suivi="on", texte="Fermé")
     assert response.status_code == 400 and not Subscription.objects.exists()
+
+
+def test_a_task_is_queued_only_for_discussions_someone_follows(article):
+    from manchette.discussions.notifications import comment_may_notify
+    from manchette.discussions.tests.factories import make_comment, make_identity
+
+    comment = make_comment(article)
+    assert not comment_may_notify(comment.pk)
+    follower = make_identity(email="suiveur@example.org")
+    subscription = Subscription.objects.create(
+        identity=follower, article=article, kind="article", frequency="daily"
+    )
+    assert not comment_may_notify(comment.pk)  # unconfirmed, and a daily digest
+    Subscription.objects.filter(pk=subscription.pk).update(
+        frequency="instant", confirmed_at=timezone.now()
+    )
+    assert not comment_may_notify(comment.pk)  # the address is not confirmed yet
+    Identity.objects.filter(pk=follower.pk).update(email_confirmed_at=timezone.now())
+    assert comment_may_notify(comment.pk)

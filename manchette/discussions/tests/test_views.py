@@ -346,3 +346,64 @@ def test_the_inline_form_gets_json_the_new_comment_html_or_a_french_error(
     assert saved.json()["html"] == "<p>En ligne, corrigé</p>"
     empty = client.post(edit_url, {"texte": ""}, HTTP_ACCEPT="application/json")
     assert empty.status_code == 400 and "Écrivez" in empty.json()["error"]
+
+
+def test_articles_behind_a_view_restriction_take_no_comment_and_show_no_thread(
+    client, article, post_moderation
+):
+    from wagtail.models import PageViewRestriction
+
+    make_comment(article, body="Déjà là")
+    api = f"/api/discussions/articles/{article.pk}/comments"
+    assert client.get(api).status_code == 200
+    # A restriction on the section above the article counts as on the article.
+    PageViewRestriction.objects.create(
+        page=article.get_parent(),
+        restriction_type=PageViewRestriction.PASSWORD,
+        password="abonnes",
+    )
+    assert _post(client, article, texte="Derrière le mur").status_code == 404
+    assert client.get(api).status_code == 404
+    assert not Comment.objects.filter(body_raw="Derrière le mur").exists()
+
+
+def test_a_refused_comment_keeps_nothing_of_the_guests_new_details(
+    client, article, post_moderation
+):
+    """The guest's identity, the comment and its effects are written together: a
+    comment refused after the identity was updated leaves the identity as it was."""
+    assert _post(client, article, nom="Camille", cle="a").status_code == 302
+    identity = Identity.objects.get()
+    with override_settings(DISCUSSIONS_RATE_IP=(1, 60)):
+        response = _post(
+            client,
+            article,
+            nom="Camille Autre",
+            courriel="autre@example.org",
+            texte="Refusé",
+            cle="b",
+        )
+    assert response.status_code == 429
+    identity.refresh_from_db()
+    assert (identity.name, identity.email) == ("Camille", "camille@example.org")
+    assert Comment.objects.count() == 1
+
+
+def test_a_published_comment_announces_itself_on_the_live_channel_with_the_count(
+    client, article, post_moderation, django_capture_on_commit_callbacks
+):
+    from manchette.live.models import LiveEvent
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client, article, texte="Un", cle="1")
+        _post(client, article, texte="Deux", cle="2")
+    comments = list(Comment.objects.order_by("pk"))
+    events = list(
+        LiveEvent.objects.filter(channel=f"article:{article.pk}:comments").order_by(
+            "pk"
+        )
+    )
+    assert [e.data for e in events] == [
+        {"id": comments[0].pk, "count": 1},
+        {"id": comments[1].pk, "count": 2},
+    ]
