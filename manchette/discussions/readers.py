@@ -39,11 +39,7 @@ def request_identity(request: HttpRequest) -> Identity | None:
         token = request.get_signed_cookie(
             conf.get("COOKIE_NAME"), default=None, salt=COOKIE_SALT
         )
-        identity = (
-            Identity.objects.select_related("user").filter(token=token).first()
-            if token
-            else None
-        )
+        identity = Identity.objects.filter(token=token).first() if token else None
     request._discussions_identity = identity  # type: ignore[attr-defined]
     return identity
 

@@ -302,16 +302,17 @@ def _earlier_same(
     comment_post returns that comment all the same."""
     since = timezone.now() - timedelta(minutes=conf.get("DUPLICATE_MINUTES"))
     # In SQL: the ORM's OR of two conditions cost three times the query's own time.
-    sql = (
-        f"SELECT * FROM {connection.ops.quote_name(Comment._meta.db_table)}"  # noqa: S608 - name from the model
-        " WHERE idempotency_key = %s"
-        " OR (article_id = %s AND created_at >= %s AND body_raw = %s)"
-        " ORDER BY created_at DESC LIMIT 1"
-    )
-    params = [key, article.pk, connection.ops.adapt_datetimefield_value(since), body]
-    earlier = next(iter(Comment.objects.raw(sql, params)), None)
-    if earlier is not None and earlier.idempotency_key == key:
-        return earlier, False
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, idempotency_key FROM {connection.ops.quote_name(Comment._meta.db_table)}"  # noqa: S608 - name from the model
+            " WHERE idempotency_key = %s"
+            " OR (article_id = %s AND created_at >= %s AND body_raw = %s)"
+            " ORDER BY created_at DESC LIMIT 1",
+            [key, article.pk, connection.ops.adapt_datetimefield_value(since), body],
+        )
+        earlier = cursor.fetchone()
+    if earlier is not None and earlier[1] == key:
+        return Comment.objects.get(pk=earlier[0]), False
     return None, earlier is not None
 
 
