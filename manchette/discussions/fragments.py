@@ -23,12 +23,16 @@ from collections.abc import Callable
 from django.core.cache import cache
 from django.db import transaction
 
-VERSION_KEY = "discussions:version:{}"
+from manchette.core.pagecache import TAG_PREFIX, tags_invalidate
+
+# The discussion's version is the page-cache tag that the pages showing the
+# discussion carry (core.pagecache): one write moves both after a commit.
+VERSION_TAG = "discussion:{}"
+VERSION_KEY = TAG_PREFIX + VERSION_TAG
 FRAGMENT_KEY = "discussions:fragment:{}:{}"
 # A trust badge that changes (an address confirmed) shows in the fragments of the
 # discussions it appears in by then at the latest.
 FRAGMENT_SECONDS = 600
-VERSION_SECONDS = 7 * 24 * 3600
 
 
 def _new_version() -> str:
@@ -36,15 +40,16 @@ def _new_version() -> str:
 
 
 def _version_set(article_id: int) -> None:
-    cache.set(VERSION_KEY.format(article_id), _new_version(), timeout=VERSION_SECONDS)
+    cache.set(VERSION_KEY.format(article_id), _new_version(), timeout=None)
 
 
 def discussion_changed(article_id: int) -> None:
-    """What readers see of this discussion changed: its fragments are stale now
-    (in this process and every other), and again once the change is committed, so
-    that one rendered from the rows before the commit is not kept."""
+    """What readers see of this discussion changed: its fragments and the cached pages
+    that show it are stale now (in this process and every other), and again once the
+    change is committed, so that one rendered from the rows before the commit is not
+    kept (then with the page cache's generation, in one write)."""
     _version_set(article_id)
-    transaction.on_commit(lambda: _version_set(article_id))
+    transaction.on_commit(lambda: tags_invalidate([VERSION_TAG.format(article_id)]))
 
 
 def cached_render(*, article_id: int, variant: str, render: Callable[[], str]) -> str:
@@ -56,7 +61,7 @@ def cached_render(*, article_id: int, variant: str, render: Callable[[], str]) -
     found = cache.get_many([version_key, fragment_key])
     version = found.get(version_key)
     if version is None:
-        cache.add(version_key, _new_version(), timeout=VERSION_SECONDS)
+        cache.add(version_key, _new_version(), timeout=None)
         version = cache.get(version_key)
     stored = found.get(fragment_key)
     if version is not None and isinstance(stored, tuple) and stored[0] == version:

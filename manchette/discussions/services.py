@@ -14,7 +14,6 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from manchette.core.pagecache import tags_invalidate
 from manchette.discussions import conf, selectors
 from manchette.discussions.fragments import discussion_changed
 from manchette.discussions.models import (
@@ -160,8 +159,9 @@ def _identity_approved_add(identity_id: int | None, delta: int) -> None:
 
 
 def _page_changed(article_id: int) -> None:
+    # The tag `discussion:<id>` is both the discussion fragments' version and what the
+    # cached pages showing the discussion (the article, the cards' counts) carry.
     discussion_changed(article_id)
-    transaction.on_commit(lambda: tags_invalidate([f"discussion:{article_id}"]))
 
 
 def _live_publish(*, article_id: int, comment_id: int, count: int) -> None:
