@@ -76,7 +76,8 @@ return 0
         """Count one hit on each (key, limit, window in seconds), in one round trip;
         returns the 1-based position of the first limit exceeded, 0 when none is.
         The counts are the plain integers `incr` and `get` use."""
-        client = self._cache.get_client(write=True)
+        django_cache: Any = self  # Django's internals, untyped in the stubs
+        client = django_cache._cache.get_client(write=True)
         if self._hits_script is None:
             self._hits_script = client.register_script(self._HITS_SCRIPT)
         keys = [self.make_and_validate_key(key) for key, _, _ in limits]

@@ -8,6 +8,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
@@ -183,7 +184,8 @@ def _discussion_count_add(comment: Comment, delta: int) -> int:
     remember it as the latest); returns the new count. One statement once the row
     exists: the ORM's update cannot return the count, which the live event needs."""
     table = connection.ops.quote_name(ArticleDiscussion._meta.db_table)
-    assignments, params = "comment_count = comment_count + %s", [delta]
+    assignments = "comment_count = comment_count + %s"
+    params: list[Any] = [delta]
     if delta > 0:
         assignments += ", last_comment_at = %s, last_comment_id = %s"
         params += [
