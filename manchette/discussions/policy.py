@@ -114,13 +114,10 @@ def article_is_open(
     return True
 
 
-def article_check_open(
-    article: ArticlePage, moderation: dict | None = None, *, closed: bool | None = None
-) -> str:
-    """The article's moderation policy; refuses when it takes no comment. `closed`:
-    the discussion row's flag when the caller has already read it."""
+def article_check_open(article: ArticlePage, moderation: dict | None = None) -> str:
+    """The article's moderation policy; refuses when it takes no comment."""
     policy, days = article_policy(article, moderation)
-    if not article_is_open(article, close_after_days=days, closed=closed):
+    if not article_is_open(article, close_after_days=days):
         raise CommentRefused(_("Les commentaires sont fermés pour cet article."))
     return policy
 

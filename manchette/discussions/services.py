@@ -779,7 +779,6 @@ def reader_account_for_email(*, email: str):
 
 def _comments_of_email(email: str):
     """Every comment of an address: written under its identities, or imported."""
-
     return Comment.objects.filter(
         Q(identity__email_hash=email_hash(email))
         | Q(author_email__iexact=email.strip())
