@@ -35,8 +35,8 @@ FRAGMENT_KEY = "discussions:fragment:{}:{}"
 FRAGMENT_SECONDS = 600
 
 
-def _new_version() -> str:
-    return f"{time.time():.6f}:{secrets.token_hex(4)}"
+def _new_version(at: float | None = None) -> str:
+    return f"{time.time() if at is None else at:.6f}:{secrets.token_hex(4)}"
 
 
 def _version_set(article_id: int) -> None:
@@ -61,7 +61,9 @@ def cached_render(*, article_id: int, variant: str, render: Callable[[], str]) -
     found = cache.get_many([version_key, fragment_key])
     version = found.get(version_key)
     if version is None:
-        cache.add(version_key, _new_version(), timeout=None)
+        # Dated from the epoch, as the page cache dates a tag it meets for the first
+        # time: a page being rendered with this tag may still be stored.
+        cache.add(version_key, _new_version(at=0), timeout=None)
         version = cache.get(version_key)
     stored = found.get(fragment_key)
     if version is not None and isinstance(stored, tuple) and stored[0] == version:
