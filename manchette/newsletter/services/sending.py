@@ -54,6 +54,7 @@ from django.db import transaction
 from django.db.models import F, Q, Subquery
 from django.utils import timezone
 
+from manchette.core.db import commit_without_waiting_for_disk
 from manchette.newsletter import conf
 from manchette.newsletter.emails import (
     RenderedEdition,
@@ -241,9 +242,7 @@ def _hand_over(deliveries: list[Delivery], worker_id: str) -> set[int]:
     these records, whose messages would then be sent again."""
     pks = [delivery.pk for delivery in deliveries]
     with transaction.atomic():
-        if db_connection.vendor == "postgresql":
-            with db_connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        commit_without_waiting_for_disk()
         if _mark_sent(deliveries, worker_id) == len(pks):
             return set(pks)
         # Some were given back meanwhile: the rows now sent under this worker's
