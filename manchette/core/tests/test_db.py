@@ -22,4 +22,3 @@ def test_only_the_transaction_asking_for_it_commits_without_waiting_for_the_disk
         commit_without_waiting_for_disk()
         assert _synchronous_commit() == "off"
     assert _synchronous_commit() == "on"
-
