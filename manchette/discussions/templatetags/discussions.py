@@ -94,14 +94,18 @@ def _kept_comment_html(thread: Any, *, is_open: bool) -> dict[str, str]:
     the first time one of them is shown."""
     kept = getattr(thread, "kept_comment_html", None)
     if kept is None:
-        keys = [
-            COMMENT_HTML_KEY.format(c.pk, comment_state(c, is_open=is_open))
-            for top in thread.comments
-            for c in (top, *getattr(top, "replies", ()))
-        ]
+        keys = []
+        for top in thread.comments:
+            for comment in (top, *getattr(top, "replies", ())):
+                comment.markup_key = _markup_key(comment, is_open=is_open)
+                keys.append(comment.markup_key)
         kept = cache.get_many(keys) if keys else {}
         thread.kept_comment_html = kept
     return kept
+
+
+def _markup_key(comment: Any, *, is_open: bool) -> str:
+    return COMMENT_HTML_KEY.format(comment.pk, comment_state(comment, is_open=is_open))
 
 
 @register.tag("commentmarkup")
@@ -123,10 +127,12 @@ class CommentMarkupNode(template.Node):
         if context.get("personal") or comment is None or thread is None:
             return self.nodelist.render(context)  # the reader's own edit links
         is_open = bool(context.get("is_open"))
-        key = COMMENT_HTML_KEY.format(
-            comment.pk, comment_state(comment, is_open=is_open)
+        kept = _kept_comment_html(thread, is_open=is_open)
+        # Worked out with the page's other keys; a comment not in the page is rare.
+        key = getattr(comment, "markup_key", None) or _markup_key(
+            comment, is_open=is_open
         )
-        html = _kept_comment_html(thread, is_open=is_open).get(key)
+        html = kept.get(key)
         if html is None:
             html = self.nodelist.render(context)
             cache.set(key, str(html), timeout=COMMENT_HTML_SECONDS)
