@@ -30,34 +30,56 @@ class FileCache(FileBasedCache):
             super()._cull()  # type: ignore[misc]
 
 
-class _OneClientPerPool(RedisCacheClient):
-    """Django builds a new redis.Redis for every cache operation, and redis-py fills
-    ~170 response callbacks in each: about half the CPU of a cache read. A client
-    is thread-safe (its pool hands out the connections), so one per pool serves."""
+class _SharedPoolsClient(RedisCacheClient):
+    """Django's Redis client, with the process's connection pools and clients shared
+    by every instance of the cache.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._clients: dict[int, Any] = {}
+    Django's cache handler keeps one cache instance per context, and the page server
+    runs each request in a context of its own (a2wsgi copies the event loop's): each
+    request made a new pool, so its first cache read opened a connection to Redis
+    and shook hands again, a fifth of a comment post's time. Pools are thread-safe
+    and start afresh in a forked process. Django also builds a new redis.Redis for
+    every operation, filling ~170 response callbacks each time: one client per pool
+    serves."""
+
+    def _get_connection_pool(self, write: bool) -> Any:
+        django_client: Any = self  # Django's internals, untyped in the stubs
+        server = django_client._servers[django_client._get_connection_pool_index(write)]
+        key = (server, django_client._pool_class, repr(django_client._pool_options))
+        pool = _pools.get(key)
+        if pool is None:
+            pool = _pools.setdefault(
+                key,
+                django_client._pool_class.from_url(
+                    server, **django_client._pool_options
+                ),
+            )
+        return pool
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
-        django_client: Any = self  # Django's internals, untyped in the stubs
-        pool = django_client._get_connection_pool(write)
-        client = self._clients.get(id(pool))
+        django_client: Any = self
+        pool = self._get_connection_pool(write)
+        client = _clients.get(pool)
         if client is None:
-            client = django_client._client(connection_pool=pool)
-            self._clients[id(pool)] = client
+            client = _clients.setdefault(
+                pool, django_client._client(connection_pool=pool)
+            )
         return client
 
 
+_pools: dict[tuple[str, type, str], Any] = {}
+_clients: dict[Any, Any] = {}
+
+
 class RedisCache(DjangoRedisCache):
-    """Django's Redis cache, with one client per connection pool, and truly
+    """Django's Redis cache, with the process's pools and clients shared, and truly
     asynchronous `aget`, `aadd` and `aincr` (Django's run the synchronous ones in a
     thread) for the ASGI fast paths: same keys, same serialisation, so that both
     sides share the same entries."""
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
-        self._class = _OneClientPerPool
+        self._class = _SharedPoolsClient
         self._hits_script: Any = None
 
     # Each key's count goes up by one, and a new count gets its window; the first
