@@ -13,7 +13,11 @@ from django.http import Http404, HttpRequest, HttpResponseBase
 from django.utils.translation import gettext as _
 from wagtail.models import Page, PageViewRestriction
 
-from manchette.core.db import commit_without_waiting_for_disk
+from manchette.core.db import (
+    commit_without_waiting_for_disk,
+    instance_first,
+    instances_read,
+)
 from manchette.core.http import client_ip
 from manchette.discussions import conf, notifications, selectors, services
 from manchette.discussions.models import ArticleDiscussion, Comment, Identity
@@ -40,7 +44,7 @@ def request_identity(request: HttpRequest) -> Identity | None:
         token = request.get_signed_cookie(
             conf.get("COOKIE_NAME"), default=None, salt=COOKIE_SALT
         )
-        identity = Identity.objects.filter(token=token).first() if token else None
+        identity = instance_first(Identity, "token = %s", [token]) if token else None
     request._discussions_identity = identity  # type: ignore[attr-defined]
     return identity
 
@@ -85,6 +89,24 @@ DISCUSSION_FIELDS = (
     "comments_closed",
 )
 
+# What article_or_404 reads: the page's and the article's columns, in this order,
+# then whether its discussion was closed by hand.
+ARTICLE_COLUMNS = (
+    "id",
+    "page_ptr_id",
+    "comments_closed",
+    *(name for name in DISCUSSION_FIELDS if name != "comments_closed"),
+)
+ARTICLE_SELECT = ", ".join(
+    [
+        "p.id",
+        "a.page_ptr_id",
+        "a.comments_closed",
+        *(f"p.{name}" for name in ARTICLE_COLUMNS[3:]),
+        f"COALESCE(d.closed, %s) AS {CLOSED_ANNOTATION}",
+    ]
+)
+
 
 @functools.cache
 def _article_sql(columns: str, *, with_discussion: bool = False) -> str:
@@ -120,18 +142,12 @@ def article_or_404(article_id: int) -> ArticlePage:
     # The discussion needs the article's place, title, date and flags (policy,
     # closing, its address), and its discussion's "closed" flag: the page's other
     # eighty columns cost more to read than the rest of a post.
-    columns = ", ".join(
-        [
-            "a.page_ptr_id",
-            "a.comments_closed",
-            *(f"p.{name}" for name in DISCUSSION_FIELDS if name != "comments_closed"),
-            f"COALESCE(d.closed, %s) AS {CLOSED_ANNOTATION}",
-        ]
-    )
-    found = list(
-        ArticlePage.objects.raw(
-            _article_sql(columns, with_discussion=True), [False, article_id]
-        )
+    found = instances_read(
+        ArticlePage,
+        _article_sql(ARTICLE_SELECT, with_discussion=True),
+        [False, article_id],
+        columns=ARTICLE_COLUMNS,
+        extra=[CLOSED_ANNOTATION],
     )
     if not found:
         raise Http404

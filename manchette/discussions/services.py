@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from manchette.core.db import row_insert
 from manchette.discussions import conf, selectors
 from manchette.discussions.fragments import discussion_changed
 from manchette.discussions.models import (
@@ -391,17 +392,14 @@ def comment_post(
         idempotency_key=key,
         ip=ip or None,
     )
-    try:
-        with transaction.atomic():
-            comment.save()
-            _mentioned_set(comment, participants)
-            if status == APPROVED:
-                _visible_count_add(comment, 1)
-    except IntegrityError:
-        existing = Comment.objects.filter(idempotency_key=key).first()
-        if existing is None:
-            raise
-        return existing
+    # (no savepoint when the caller's transaction holds this one: a form sent twice
+    # at once meets the key's unique constraint, and the insert is simply not made)
+    with transaction.atomic(savepoint=False):
+        if not row_insert(comment, unless_taken="idempotency_key"):
+            return Comment.objects.get(idempotency_key=key)
+        _mentioned_set(comment, participants)
+        if status == APPROVED:
+            _visible_count_add(comment, 1)
     return comment
 
 

@@ -14,6 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from manchette.core.db import row_insert
 from manchette.live import conf
 from manchette.live.models import LiveEvent
 
@@ -84,9 +85,8 @@ def event_publish(*, channel: str, event: str, data: dict[str, Any]) -> LiveEven
         raise ValidationError("Live event data too large.")
     # One INSERT needs no transaction of its own: in the caller's, the event commits
     # with what it announces; outside any, on_commit runs at once.
-    live_event = LiveEvent.objects.create(
-        channel=channel, event=event, data=json.loads(serialized)
-    )
+    live_event = LiveEvent(channel=channel, event=event, data=json.loads(serialized))
+    row_insert(live_event)
     transaction.on_commit(lambda: _redis_publish(live_event))
     return live_event
 
