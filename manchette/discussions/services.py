@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from manchette.core.db import row_insert
+from manchette.core.db import row_insert, row_update
 from manchette.discussions import conf, selectors
 from manchette.discussions.fragments import discussion_changed
 from manchette.discussions.models import (
@@ -90,7 +90,7 @@ def identity_create(*, name: str = "", email: str = "", user=None) -> Identity:
         user=user,
     )
     identity.trust = trust_compute(identity)
-    identity.save()
+    row_insert(identity)  # a guest's first comment makes one
     return identity
 
 
@@ -111,7 +111,7 @@ def identity_for_guest(*, identity: Identity | None, name: str, email: str) -> I
         identity.email, identity.email_hash = email, email_hash(email)
         changed += ["email", "email_hash"]
     if changed:
-        identity.save(update_fields=changed)
+        row_update(identity, changed)
     return identity
 
 

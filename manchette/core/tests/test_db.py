@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models.signals import post_save, pre_save
 from wagtail.models import TranslatableMixin
 
-from manchette.core.db import instance_first, instances_read, row_insert
+from manchette.core.db import instance_first, instances_read, row_insert, row_update
 from manchette.discussions.models import Comment, Identity
 from manchette.discussions.tests.factories import make_identity
 from manchette.live.models import LiveEvent
@@ -59,7 +59,7 @@ def test_a_value_already_taken_inserts_nothing_and_the_transaction_goes_on():
     assert Comment.objects.get(idempotency_key="même-formulaire").pk == first.pk
 
 
-@pytest.mark.parametrize("model", [Comment, LiveEvent])
+@pytest.mark.parametrize("model", [Comment, Identity, LiveEvent])
 def test_nobody_listens_to_the_saves_that_row_insert_skips(model):
     """row_insert sends no signal: the models it writes must have no receiver that
     would act on them (Wagtail's locale receiver acts on translatable models only)."""
@@ -71,6 +71,16 @@ def test_nobody_listens_to_the_saves_that_row_insert_skips(model):
         ]
         assert receivers == [], receivers
     assert not issubclass(model, TranslatableMixin)
+
+
+def test_a_row_updated_by_hand_changes_only_the_fields_named():
+    identity = make_identity(name="Avant", email="avant@example.org")
+    identity.name, identity.email = "Après", "jamais@example.org"
+
+    row_update(identity, ["name"])
+
+    identity.refresh_from_db()
+    assert (identity.name, identity.email) == ("Après", "avant@example.org")
 
 
 def test_rows_read_by_hand_become_instances_with_python_values():
