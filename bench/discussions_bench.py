@@ -336,6 +336,8 @@ def main() -> None:
                 time.sleep(0.2)
         time.sleep(max(0.0, 3.5))  # the form's minimum time, as a person would take
         for label, posters, seconds in [
+            # each worker's threads open their connections, load what they use
+            ("échauffement (non compté)", args.posters, 2),
             ("1 posteur (sans charge)", 1, min(args.seconds, 5)),
             (f"{args.posters} posteurs", args.posters, args.seconds),
         ]:

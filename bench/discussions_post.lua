@@ -45,7 +45,8 @@ function request()
 end
 
 function response(status, headers, body)
-  local set = headers["Set-Cookie"]
+  -- (header names as the server wrote them: granian writes them in lower case)
+  local set = headers["set-cookie"] or headers["Set-Cookie"]
   if set then
     cookie = set:match("^[^;]+")
   end
