@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
-from django.db import connection, models
+from django.db import connection, connections, models
 
 M = TypeVar("M", bound=models.Model)
 
@@ -123,6 +124,32 @@ def _row_layout(
     )
 
 
+# Per database connection (converters are its backend's bound methods), per layout.
+_converters_by_connection: weakref.WeakKeyDictionary[Any, dict[Any, list[Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _converters(
+    wrapper: Any, model: type[models.Model], columns: tuple[str, ...]
+) -> list[tuple[int, Any, list[Any]]]:
+    known = _converters_by_connection.setdefault(wrapper, {})
+    found = known.get((model, columns))
+    if found is None:
+        _, _, cols = _row_layout(model, columns)
+        found = known[(model, columns)] = [
+            (position, col, functions)
+            for position, col in enumerate(cols)
+            if (
+                functions := [
+                    *wrapper.ops.get_db_converters(col),
+                    *col.get_db_converters(wrapper),
+                ]
+            )
+        ]
+    return found
+
+
 def instances_read(
     model: type[M],
     sql: str,
@@ -136,19 +163,9 @@ def instances_read(
     attributes. For the hot paths: `Model.objects.raw()` works the same layout out
     anew at each call, which cost a post as much as the query itself. Values go
     through the same converters as the ORM's (dates on SQLite, JSON…)."""
-    order, names, cols = _row_layout(model, tuple(columns))
-    converters = [
-        (
-            position,
-            col,
-            [
-                *connection.ops.get_db_converters(col),
-                *col.get_db_converters(connection),
-            ],
-        )
-        for position, col in enumerate(cols)
-    ]
-    converters = [c for c in converters if c[2]]
+    layout = tuple(columns)
+    order, names, _ = _row_layout(model, layout)
+    converters = _converters(connections[connection.alias], model, layout)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
