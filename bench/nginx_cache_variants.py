@@ -56,6 +56,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -521,13 +522,13 @@ def _wrk_check(
 
 def _old_files_held(workers: list[int], cache_dir: Path) -> int:
     """Cache files unlinked (by a purge) that the workers still hold open."""
-    return sum(
-        1
-        for pid in workers
-        for fd in Path(f"/proc/{pid}/fd").iterdir()
-        if str(cache_dir) in (target := str(fd.readlink()))
-        and target.endswith("(deleted)")
-    )
+    held = 0
+    for pid in workers:
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with suppress(FileNotFoundError):  # closed meanwhile
+                target = str(fd.readlink())
+                held += str(cache_dir) in target and target.endswith("(deleted)")
+    return held
 
 
 def check_purge(
