@@ -233,6 +233,15 @@ def keepalive_requests(texts: Texts) -> Texts:
     return http, "keepalive_requests 10000;\n" + locations
 
 
+def access_log_buffered(texts: Texts) -> Texts:
+    """The production server's access log (deploy/nginx/manchette.conf), which the
+    static ceiling does not write: what logging costs, not a change to make."""
+    http, locations = texts
+    return http, (
+        "access_log logs/access.log combined buffer=64k flush=5s;\n" + locations
+    )
+
+
 def buffer_16k(texts: Texts) -> Texts:
     """A larger buffer for the stored response's headers."""
     http, locations = texts
@@ -255,6 +264,7 @@ VARIANTS: dict[str, Callable[[Texts], Texts]] = {
         hide_app_x_cache,
         keepalive_requests,
         buffer_16k,
+        access_log_buffered,
     )
 }
 
@@ -325,7 +335,9 @@ def nginx_config(prefix: Path, variants: list[str]) -> tuple[Path, dict[str, int
         + "\n".join(servers)
         + "}\n"
     )
-    for sub in ("client_body", "proxy_temp", "fastcgi_temp", "uwsgi_temp", "scgi_temp"):
+    for sub in (
+        "client_body", "proxy_temp", "fastcgi_temp", "uwsgi_temp", "scgi_temp", "logs"
+    ):  # fmt: skip
         (prefix / sub).mkdir(parents=True, exist_ok=True)
     path = prefix / "nginx.conf"
     path.write_text(config)
