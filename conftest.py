@@ -51,3 +51,19 @@ def browser():
 def third_party_requests():
     """A list that browser tests fill with every request to another host (to assert it stays empty)."""
     return []
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test starts from the migrated database. After a test with
+    `serialized_rollback`, Django empties the database without re-creating what the
+    migrations made (content types, permissions, Wagtail's root page), and restores
+    it only before the next test that asks for it: a transactional test that came
+    next in the same worker met an empty database (a page refused its content type,
+    an editor could not log in)."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            continue
+        if not marker.kwargs.get("serialized_rollback"):
+            restoring = {**marker.kwargs, "serialized_rollback": True}
+            item.add_marker(pytest.mark.django_db(*marker.args, **restoring), append=False)

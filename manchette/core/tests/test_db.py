@@ -17,7 +17,7 @@ from manchette.discussions.tests.factories import make_identity
 from manchette.live.models import LiveEvent
 from manchette.newsroom.tests.factories import make_article, make_site
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_an_inserted_row_reads_back_as_the_orm_would_have_saved_it():

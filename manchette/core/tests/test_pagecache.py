@@ -219,3 +219,56 @@ def test_parts_shown_on_every_page_do_not_make_a_search_page_cacheable(
     response = client.get("/recherche/", {"q": "tout autre chose"})
     assert "X-Cache" not in response
     assert "Budget de la culture" not in response.content.decode()
+
+
+def _never_waits(monkeypatch):
+    def sleep(seconds):
+        raise AssertionError("the request waited for another one")
+
+    monkeypatch.setattr("manchette.core.middleware.time.sleep", sleep)
+
+
+def test_concurrent_requests_for_an_answer_never_kept_do_not_wait_for_each_other(
+    client, site_tree, monkeypatch
+):
+    """The health check, a 404, a search: once an address's answer was not kept,
+    requests for it compute their own at once, even while another one is at it."""
+    assert client.get("/nexiste-pas/").status_code == 404
+    key = pagecache.entry_key(host="testserver", path="/nexiste-pas/", query_string="")
+    assert pagecache.lock_acquire(key)  # another request is computing it
+    _never_waits(monkeypatch)
+
+    assert client.get("/nexiste-pas/").status_code == 404
+
+
+def test_a_waiting_request_stops_waiting_when_the_other_keeps_nothing(
+    client, site_tree, monkeypatch
+):
+    key = pagecache.entry_key(host="testserver", path="/nexiste-pas/", query_string="")
+    assert pagecache.lock_acquire(key)
+    waits = []
+
+    def sleep(seconds):  # meanwhile, the other request ends with nothing to share
+        waits.append(seconds)
+        pagecache.lock_release(key)
+
+    monkeypatch.setattr("manchette.core.middleware.time.sleep", sleep)
+
+    assert client.get("/nexiste-pas/").status_code == 404
+    assert len(waits) == 1  # not until the five seconds' deadline
+
+
+def test_a_page_being_computed_is_still_waited_for_not_computed_twice(
+    client, site_tree, monkeypatch
+):
+    article = make_article(site_tree.sections["france"], title="Un seul calcul")
+    key = pagecache.entry_key(host="testserver", path=article.url, query_string="")
+    assert pagecache.lock_acquire(key)
+
+    def sleep(seconds):  # meanwhile, the other request stores the page
+        pagecache.lock_release(key)
+        assert client.get(article.url)["X-Cache"] == "MISS"
+        assert pagecache.lock_acquire(key)  # (still at it as far as we can tell)
+
+    monkeypatch.setattr("manchette.core.middleware.time.sleep", sleep)
+    assert client.get(article.url)["X-Cache"] == "HIT"
