@@ -73,9 +73,10 @@ class PageCacheMiddleware:
         if not has_lock:
             if lookup.page is not None:
                 return response_from_cache(request, lookup.page, "STALE")
-            computed = self._wait_for_other(key)
-            if computed is not None:
-                return response_from_cache(request, computed, "HIT")
+            if not pagecache.pass_marked(key):
+                computed = self._wait_for_other(key)
+                if computed is not None:
+                    return response_from_cache(request, computed, "HIT")
         try:
             started_at = time.time()
             response = self.get_response(request)
@@ -92,6 +93,8 @@ class PageCacheMiddleware:
             lookup = pagecache.page_lookup(key)
             if lookup.page is not None and lookup.fresh:
                 return lookup.page
+            if not pagecache.lock_held(key):
+                return None  # done, and its answer was not one to share
         return None
 
     def _store(
@@ -113,6 +116,8 @@ class PageCacheMiddleware:
             or "no-store" in cache_control
             or not isinstance(response, HttpResponse)
         ):
+            if request.method == "GET":
+                pagecache.pass_mark(key)
             return
         response["Cache-Control"] = settings.PAGE_CACHE_CONTROL
         response["X-Cache"] = "MISS"

@@ -32,6 +32,10 @@ ENTRY_PREFIX = "pagecache:entry:"
 GENERATION_KEY = "pagecache:generation"
 TAG_PREFIX = "pagecache:tag:"
 LOCK_PREFIX = "pagecache:lock:"
+UNKEPT_PREFIX = "pagecache:unkept:"
+# How long an address whose last answer was not one to keep (a 404, the health
+# check, a page with a form's errors) is computed by each request on its own.
+UNKEPT_SECONDS = 60
 VALUE_PREFIX = "pagecache:value:"
 # Unix time of the next scheduled publication or expiry; a page cached before it
 # must not be served after it (see core.scheduling).
@@ -308,6 +312,22 @@ def lock_acquire(key: str) -> bool:
 
 def lock_release(key: str) -> None:
     cache.delete(LOCK_PREFIX + key)
+
+
+def lock_held(key: str) -> bool:
+    return cache.get(LOCK_PREFIX + key) is not None
+
+
+def pass_mark(key: str) -> None:
+    """The answer just computed for `key` was not kept: for a while, requests for it
+    compute their own at once, in parallel, instead of waiting for one another's
+    (a cache's "hit-for-pass"). Pages that are kept are served from the cache all the
+    same; only their first computation loses the wait for another's."""
+    cache.set(UNKEPT_PREFIX + key, 1, timeout=UNKEPT_SECONDS)
+
+
+def pass_marked(key: str) -> bool:
+    return cache.get(UNKEPT_PREFIX + key) is not None
 
 
 def not_modified(
