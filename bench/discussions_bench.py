@@ -270,6 +270,7 @@ def post_load_wrk(
         "statuses": {
             "302": requests - int(fields["not_302"]),
             "other": int(fields["not_302"]),
+            "other_statuses": fields["other_statuses"],
             "errors": int(fields["errors"]),
         },
     }
