@@ -183,7 +183,7 @@ def instances_read(
 
 
 @functools.cache
-def _select_all(model: type[models.Model]) -> tuple[str, tuple[str, ...]]:
+def _select_all(model: type[models.Model], vendor: str) -> tuple[str, tuple[str, ...]]:
     quote = connection.ops.quote_name
     fields = model._meta.concrete_fields
     columns = ", ".join(quote(f.column) for f in fields)
@@ -196,7 +196,7 @@ def _select_all(model: type[models.Model]) -> tuple[str, tuple[str, ...]]:
 def instance_first(model: type[M], condition: str, params: Sequence[Any]) -> M | None:
     """The row of `model` for which `condition` (SQL on its own columns, with %s
     parameters) holds, for a condition on a unique column; None when there is none."""
-    select, columns = _select_all(model)
+    select, columns = _select_all(model, connection.vendor)
     found = instances_read(
         model, f"{select} WHERE {condition} LIMIT 1", params, columns=columns
     )

@@ -90,7 +90,7 @@ def identity_create(*, name: str = "", email: str = "", user=None) -> Identity:
         user=user,
     )
     identity.trust = trust_compute(identity)
-    row_insert(identity)  # a guest's first comment makes one
+    row_insert(identity)  # on the hot path: a guest's first comment or vote
     return identity
 
 
