@@ -46,7 +46,15 @@ SCHEDULE_DUE_KEY = "pagecache:schedule-due"
 # they redirect to the imported page, instead of hitting the cached home page.
 QUERY_PARAMS = ("page", "p", "page_id", "attachment_id")
 T = TypeVar("T")
-NEVER_CACHED_PREFIXES = ("/static/", "/media/", "/live/", "/api/", "/lecteur/")
+# (/sante/: what a health check says must be now, and load balancers ask often)
+NEVER_CACHED_PREFIXES = (
+    "/static/",
+    "/media/",
+    "/live/",
+    "/api/",
+    "/lecteur/",
+    "/sante/",
+)
 
 
 @dataclass(frozen=True)

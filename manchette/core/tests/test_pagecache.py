@@ -272,3 +272,12 @@ def test_a_page_being_computed_is_still_waited_for_not_computed_twice(
 
     monkeypatch.setattr("manchette.core.middleware.time.sleep", sleep)
     assert client.get(article.url)["X-Cache"] == "HIT"
+
+
+def test_the_health_check_never_goes_through_the_page_cache(client, site_tree):
+    key = pagecache.entry_key(host="testserver", path="/sante/", query_string="")
+
+    assert client.get("/sante/").status_code == 200
+
+    assert not pagecache.pass_marked(key)  # it would be: its answer is never kept
+    assert not pagecache.lock_held(key)
