@@ -318,6 +318,8 @@ def main() -> None:
             str(args.port),
             "--workers",
             "2",
+            "--loop",
+            "uvloop",  # as `manage.py serve`
             "--no-access-log",
             "config.asgi:application",
         ],
