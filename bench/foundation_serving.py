@@ -699,6 +699,10 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             results.append(wrk(key, label, url, duration=d, headers=headers))
 
         checks["purge"] = purge_demonstration(src, env, prod_env, seed)
+        if args.purge_checks > 1:
+            checks["purge_failures"] = purge_repeated(
+                src, prod_env, seed, times=args.purge_checks - 1
+            )
         if nginx.process.poll() is not None:
             raise SystemExit("nginx stopped during the run; see its log")
     finally:
@@ -750,6 +754,35 @@ def purge_demonstration(
     look("published, purge configured: next request", purged)
     look("published, purge configured: request after", purged)
     return steps
+
+
+def purge_repeated(
+    src: Path, prod_env: dict[str, str], seed: dict[str, object], *, times: int
+) -> list[dict[str, object]]:
+    """Publish with the purge `times` more times; each time the next request must be
+    the new page. Returns the failures, with what the publishing process logged."""
+    proxy, article = PORTS["proxy"], str(seed["url"])
+    failures = []
+    for n in range(times):
+        http_get(proxy, article)  # nginx has the page
+        title = f"{seed['title']} (purge {n} {secrets.token_hex(3)})"
+        published = subprocess.run(
+            [PYTHON, "manage.py", "shell", "-c", PUBLISH_EDIT.format(pk=seed["pk"], title=title)],
+            cwd=src, env=prod_env, capture_output=True, text=True,
+        )  # fmt: skip
+        answer = http_get(proxy, article)
+        if published.returncode != 0 or title not in answer.text():
+            failures.append(
+                {
+                    "n": n,
+                    "x_cache_status": answer.headers.get("x-cache-status"),
+                    "publish_log": published.stderr[-3000:],
+                }
+            )
+    print(f"purge checked {times} more times: {len(failures)} failed", flush=True)
+    for failure in failures:
+        print(f"  failed: {failure}", flush=True)
+    return failures
 
 
 # Report ------------------------------------------------------------------------------------
@@ -812,6 +845,12 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument(
         "--keep", action="store_true", help="keep the temporary directory"
+    )
+    parser.add_argument(
+        "--purge-checks",
+        type=int,
+        default=1,
+        help="publish with the purge this many times, each checked (default 1)",
     )
     args = parser.parse_args()
     if not 1 <= args.duration <= 60:
