@@ -184,13 +184,13 @@ CACHES["renditions"] = {
 # Threads per page-server process that run Django (manchette/core/asgi.py). Each may
 # hold one database connection while it works: keep it below MANCHETTE_DB_POOL_MAX.
 PAGE_THREADS = env.int("MANCHETTE_PAGE_THREADS", default=8)
-# Reactions' JSON endpoints answered before Django, with asynchronous clients, when
-# the site runs on PostgreSQL and Redis (manchette/reactions/fastpath.py); each page
-# server process opens up to this many more database connections for it.
+# Requests answered before Django, with asynchronous clients, when the site runs on
+# PostgreSQL and Redis (manchette/core/fastpath.py): the reactions' JSON endpoints
+# (reactions/fastpath.py) and a guest's comment (discussions/fastpath.py). Each page
+# server process opens this many more database connections for them.
 REACTIONS_FAST_PATH = env.bool("MANCHETTE_REACTIONS_FAST_PATH", default=True)
-REACTIONS_FAST_PATH_CONNECTIONS = env.int(
-    "MANCHETTE_REACTIONS_FAST_PATH_CONNECTIONS", default=4
-)
+DISCUSSIONS_FAST_PATH = env.bool("MANCHETTE_DISCUSSIONS_FAST_PATH", default=True)
+FAST_PATH_CONNECTIONS = env.int("MANCHETTE_FAST_PATH_CONNECTIONS", default=4)
 PAGE_CACHE_ENABLED = env.bool("MANCHETTE_PAGE_CACHE", default=True)
 PAGE_CACHE_SECONDS = env.int("MANCHETTE_PAGE_CACHE_SECONDS", default=24 * 3600)
 # What shared caches (nginx, a CDN) may keep between purges.

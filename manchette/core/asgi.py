@@ -2,9 +2,10 @@
 
 - `/live/…`: event streams, served by the live app without touching Django's request
   cycle, so that thousands of open pages hold no worker thread;
-- the reactions' two JSON requests (the state, a reaction posted by reactions.js): the
-  reactions app answers them with asynchronous clients when the site runs on
-  PostgreSQL and Redis, before Django's (synchronous) machinery runs;
+- the reactions' two JSON requests (the state, a reaction posted by reactions.js), and
+  a guest's new comment: the reactions and discussions apps answer them with
+  asynchronous clients when the site runs on PostgreSQL and Redis, before Django's
+  (synchronous) machinery runs (core.fastpath);
 - cached pages for anonymous readers: answered here from the shared page cache, before
   Django's (synchronous) machinery runs;
 - everything else: Django, as a WSGI application run in a pool of threads of our own
@@ -99,22 +100,22 @@ def _live_app() -> Any:
     return importlib.import_module("manchette.live.asgi")
 
 
-def _reactions_fast_path() -> Any:
-    return importlib.import_module("manchette.reactions.fastpath")
+def _fast_path(app: str) -> Any:
+    return importlib.import_module(f"manchette.{app}.fastpath")
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
-            await _reactions_fast_path().pools_open()
+            await _fast_path("core").pools_open()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             live = _live_app()
             shutdown = getattr(live, "shutdown", None)
             if shutdown is not None:
                 await asyncio.wait_for(shutdown(), timeout=5)
-            await asyncio.wait_for(_reactions_fast_path().pools_close(), timeout=5)
+            await asyncio.wait_for(_fast_path("core").pools_close(), timeout=5)
             await send({"type": "lifespan.shutdown.complete"})
             return
 
@@ -133,8 +134,15 @@ def build_application() -> ASGIApp:
             if scope["path"].startswith(LIVE_PREFIX):
                 await _live_app().application(scope, receive, send)
                 return
-            if await _reactions_fast_path().handle(scope, receive, send):
+            if await _fast_path("reactions").handle(scope, receive, send):
                 return
+            # (what it read of a request it leaves to Django comes with it)
+            django_receive = await _fast_path("discussions").handle(
+                scope, receive, send
+            )
+            if django_receive is None:
+                return
+            receive = django_receive
             if await _serve_cached(scope, send):
                 return
         await django_app(scope, _coroutine_receive(receive), send)  # type: ignore[arg-type]

@@ -106,6 +106,26 @@ return 0
         args = [n for _, limit, window in limits for n in (limit, window)]
         return int(self._hits_script(keys=keys, args=args, client=client))
 
+    async def ahits_over_limit(self, limits: list[tuple[str, int, int]]) -> int:
+        """`hits_over_limit` for the ASGI fast paths: the same script and keys."""
+        client = self._async_client()
+        script = _async_scripts.get(client)
+        if script is None:
+            script = _async_scripts[client] = client.register_script(self._HITS_SCRIPT)
+        keys = [self.make_and_validate_key(key) for key, _, _ in limits]
+        args = [n for _, limit, window in limits for n in (limit, window)]
+        return int(await script(keys=keys, args=args))
+
+    async def aset_many_forever(self, mapping: dict[str, Any]) -> None:
+        """`set_many(mapping, timeout=None)` in one round trip (one MSET)."""
+        serializer = self._serializer()
+        await self._async_client().mset(
+            {
+                self.make_and_validate_key(key): serializer.dumps(value)
+                for key, value in mapping.items()
+            }
+        )
+
     def _async_client(self) -> Any:
         django_cache: Any = self  # Django's internals, untyped in the stubs
         server = django_cache._servers[0]
@@ -169,6 +189,7 @@ return 0
 _async_clients: weakref.WeakKeyDictionary[Any, dict[str, Any]] = (
     weakref.WeakKeyDictionary()
 )
+_async_scripts: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
 @functools.cache

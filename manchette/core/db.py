@@ -163,19 +163,35 @@ def instances_read(
     attributes. For the hot paths: `Model.objects.raw()` works the same layout out
     anew at each call, which cost a post as much as the query itself. Values go
     through the same converters as the ORM's (dates on SQLite, JSON…)."""
-    layout = tuple(columns)
-    order, names, _ = _row_layout(model, layout)
-    converters = _converters(connections[connection.alias], model, layout)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    return instances_from_rows(
+        model, rows, columns=columns, extra=extra, wrapper=connections[connection.alias]
+    )
+
+
+def instances_from_rows(
+    model: type[M],
+    rows: Sequence[Sequence[Any]],
+    *,
+    columns: Sequence[str],
+    extra: Sequence[str] = (),
+    wrapper: Any,
+) -> list[M]:
+    """instances_read's instances from rows read elsewhere (the ASGI fast paths read
+    theirs with psycopg's asynchronous connections), through the converters of
+    `wrapper`, a Django database connection."""
+    layout = tuple(columns)
+    order, names, _ = _row_layout(model, layout)
+    converters = _converters(wrapper, model, layout)
     found = []
     for fetched in rows:
         row = list(fetched)
         for position, col, functions in converters:
             for convert in functions:
-                row[position] = convert(row[position], col, connection)
-        instance = model.from_db(connection.alias, names, [row[i] for i in order])
+                row[position] = convert(row[position], col, wrapper)
+        instance = model.from_db(wrapper.alias, names, [row[i] for i in order])
         for name, value in zip(extra, row[len(order) :], strict=True):
             setattr(instance, name, value)
         found.append(instance)
@@ -183,7 +199,8 @@ def instances_read(
 
 
 @functools.cache
-def _select_all(model: type[models.Model], vendor: str) -> tuple[str, tuple[str, ...]]:
+def select_all(model: type[models.Model], vendor: str) -> tuple[str, tuple[str, ...]]:
+    """(SELECT of every column of `model`'s table, their attribute names)."""
     quote = connection.ops.quote_name
     fields = model._meta.concrete_fields
     columns = ", ".join(quote(f.column) for f in fields)
@@ -196,7 +213,7 @@ def _select_all(model: type[models.Model], vendor: str) -> tuple[str, tuple[str,
 def instance_first(model: type[M], condition: str, params: Sequence[Any]) -> M | None:
     """The row of `model` for which `condition` (SQL on its own columns, with %s
     parameters) holds, for a condition on a unique column; None when there is none."""
-    select, columns = _select_all(model, connection.vendor)
+    select, columns = select_all(model, connection.vendor)
     found = instances_read(
         model, f"{select} WHERE {condition} LIMIT 1", params, columns=columns
     )

@@ -28,6 +28,8 @@ from urllib.parse import parse_qsl, urlencode
 from django.conf import settings
 from django.core.cache import cache
 
+from manchette.core.cache import async_cache
+
 ENTRY_PREFIX = "pagecache:entry:"
 GENERATION_KEY = "pagecache:generation"
 TAG_PREFIX = "pagecache:tag:"
@@ -200,11 +202,25 @@ def tags_invalidate(tags: Iterable[str]) -> None:
     if pending is not None:
         pending.update(tags)
         return
-    versions = {TAG_PREFIX + tag: _new_version() for tag in set(tags)}
+    versions = _tags_invalidation(tags)
     if versions:
         # The tags and the generation in one write (one round trip on Redis, where
         # it is one MSET: no process sees the new generation with the old tags).
-        cache.set_many({**versions, GENERATION_KEY: _new_version()}, timeout=None)
+        cache.set_many(versions, timeout=None)
+
+
+def _tags_invalidation(tags: Iterable[str]) -> dict[str, str]:
+    """The cache entries that make these tags stale: theirs and the generation's."""
+    versions = {TAG_PREFIX + tag: _new_version() for tag in set(tags)}
+    return {**versions, GENERATION_KEY: _new_version()} if versions else {}
+
+
+async def tags_invalidate_async(tags: Iterable[str]) -> None:
+    """`tags_invalidate` for the ASGI fast paths (Redis only), after their commit."""
+    versions = _tags_invalidation(tags)
+    if versions:
+        redis_cache: Any = async_cache()
+        await redis_cache.aset_many_forever(versions)
 
 
 def _tag_versions(tags: Iterable[str], *, started_at: float) -> dict[str, str] | None:

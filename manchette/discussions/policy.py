@@ -122,13 +122,21 @@ def article_check_open(article: ArticlePage, moderation: dict | None = None) -> 
     return policy
 
 
-def rate_limits_check(*, ip: str, email_hash: str, article_id: int) -> None:
+def comment_rate_limits(
+    *, ip: str, email_hash: str, article_id: int
+) -> list[tuple[str, str, int, int]]:
+    """(scope, key, limit, window in seconds) that every new comment counts against."""
     limits = [
         ("discussions:ip", ip, *conf.get("RATE_IP")),
         ("discussions:article", str(article_id), *conf.get("RATE_ARTICLE")),
     ]
     if email_hash:
         limits.append(("discussions:email", email_hash, *conf.get("RATE_EMAIL")))
+    return limits
+
+
+def rate_limits_check(*, ip: str, email_hash: str, article_id: int) -> None:
+    limits = comment_rate_limits(ip=ip, email_hash=email_hash, article_id=article_id)
     if rate_limits_hit(limits):
         raise CommentRefused(
             _(

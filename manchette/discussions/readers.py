@@ -109,7 +109,7 @@ ARTICLE_SELECT = ", ".join(
 
 
 @functools.cache
-def _article_sql(columns: str, *, with_discussion: bool = False) -> str:
+def article_sql(columns: str, *, with_discussion: bool = False) -> str:
     """The article by id, when readers may see it: live, and under no view
     restriction (on itself or a page above it). Written in SQL: every post and every
     API page read asks, and building the same query with the ORM (Wagtail's
@@ -144,7 +144,7 @@ def article_or_404(article_id: int) -> ArticlePage:
     # eighty columns cost more to read than the rest of a post.
     found = instances_read(
         ArticlePage,
-        _article_sql(ARTICLE_SELECT, with_discussion=True),
+        article_sql(ARTICLE_SELECT, with_discussion=True),
         [False, article_id],
         columns=ARTICLE_COLUMNS,
         extra=[CLOSED_ANNOTATION],
@@ -160,7 +160,7 @@ def article_url_path_or_404(article_id: int) -> str:
     if not 0 < article_id <= MAX_ID:
         raise Http404
     with connection.cursor() as cursor:
-        cursor.execute(_article_sql("p.url_path"), [article_id])
+        cursor.execute(article_sql("p.url_path"), [article_id])
         row = cursor.fetchone()
     if row is None:
         raise Http404

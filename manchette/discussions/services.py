@@ -81,7 +81,8 @@ def trust_compute(identity: Identity) -> str:
     return Trust.CONFIRMED
 
 
-def identity_create(*, name: str = "", email: str = "", user=None) -> Identity:
+def identity_new(*, name: str = "", email: str = "", user=None) -> Identity:
+    """A new identity, not yet stored."""
     identity = Identity(
         token=secrets.token_urlsafe(32),
         name=name,
@@ -90,19 +91,28 @@ def identity_create(*, name: str = "", email: str = "", user=None) -> Identity:
         user=user,
     )
     identity.trust = trust_compute(identity)
-    row_insert(identity)  # on the hot path: a guest's first comment or vote
     return identity
 
 
-def identity_for_guest(*, identity: Identity | None, name: str, email: str) -> Identity:
-    """The guest's identity, created at their first comment. A confirmed identity is
-    tied to its address: another address starts another identity."""
+def identity_create(*, name: str = "", email: str = "", user=None) -> Identity:
+    identity = identity_new(name=name, email=email, user=user)
+    row_insert(identity)  # on the hot path: a guest's first vote
+    return identity
+
+
+def guest_identity_change(
+    identity: Identity | None, *, name: str, email: str
+) -> tuple[Identity, list[str] | None]:
+    """What a guest's comment does to their identity, decided without writing:
+    (the identity, the fields changed), or (a new identity, None) at their first
+    comment. A confirmed identity is tied to its address: another address starts
+    another identity. (Shared by identity_for_guest and the fast path.)"""
     email, name = email.strip(), text_normalize(name).strip()
     if identity is None or (
         identity.email_confirmed_at is not None
         and identity.email_hash != email_hash(email)
     ):
-        return identity_create(name=name, email=email)
+        return identity_new(name=name, email=email), None
     changed = []
     if name and identity.name != name:
         identity.name = name
@@ -110,7 +120,16 @@ def identity_for_guest(*, identity: Identity | None, name: str, email: str) -> I
     if email and identity.email_confirmed_at is None and identity.email != email:
         identity.email, identity.email_hash = email, email_hash(email)
         changed += ["email", "email_hash"]
-    if changed:
+    return identity, changed
+
+
+def identity_for_guest(*, identity: Identity | None, name: str, email: str) -> Identity:
+    """The guest's identity, created at their first comment, with the name and
+    address they gave (see guest_identity_change)."""
+    identity, changed = guest_identity_change(identity, name=name, email=email)
+    if changed is None:
+        row_insert(identity)  # on the hot path: a guest's first comment
+    elif changed:
         row_update(identity, changed)
     return identity
 
@@ -131,30 +150,28 @@ def _identity_approved_add(identity_id: int | None, delta: int) -> None:
     if not identity_id or not delta:
         return
     # (never below zero: imported comments may be attached to an identity later)
-    # The trust that follows from the new count, as trust_compute says, in the same
-    # statement: no read of the identity on the way. (Staff: the stored trust, which
-    # identity_for_user keeps in step with the account at each of its requests.)
-    # Written in SQL: the ORM's Case() took a tenth of a post's Python time to build.
     table = connection.ops.quote_name(Identity._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET approved_count = approved_count + %s, trust = CASE"  # noqa: S608 - table name from the model
-            " WHEN trust = %s THEN trust"
-            " WHEN email_confirmed_at IS NULL THEN %s"
-            " WHEN approved_count + %s >= %s THEN %s ELSE %s END"
-            " WHERE id = %s AND approved_count >= %s",
-            [
-                delta,
-                Trust.STAFF,
-                Trust.NEW,
-                delta,
-                conf.get("TRUSTED_AFTER"),
-                Trust.TRUSTED,
-                Trust.CONFIRMED,
-                identity_id,
-                -delta,
-            ],
+            f"UPDATE {table} SET approved_count = approved_count + %s,"  # noqa: S608 - table name from the model
+            f" trust = {trust_after_sql('%s')} WHERE id = %s AND approved_count >= %s",
+            [delta, delta, conf.get("TRUSTED_AFTER"), identity_id, -delta],
         )
+
+
+def trust_after_sql(delta_sql: str) -> str:
+    """SQL for an identity's trust once `delta_sql` approved comments are added to
+    its count, as trust_compute says, in the statement that adds them (no read of the
+    identity on the way; staff: the stored trust, which identity_for_user keeps in
+    step with the account at each of its requests). Then one parameter: how many
+    approved comments make a reader trusted. Written in SQL: the ORM's Case() took a
+    tenth of a post's Python time to build. (Shared with discussions.fastpath.)"""
+    return (
+        f"CASE WHEN trust = '{Trust.STAFF.value}' THEN trust"
+        f" WHEN email_confirmed_at IS NULL THEN '{Trust.NEW.value}'"
+        f" WHEN approved_count + {delta_sql} >= %s THEN '{Trust.TRUSTED.value}'"
+        f" ELSE '{Trust.CONFIRMED.value}' END"
+    )
 
 
 # Counts and what follows a change of what readers see ---------------------------------
@@ -296,6 +313,23 @@ def _placement(parent: Comment | None) -> tuple[Comment | None, int | None, int,
     return attach_to, parent.root_id or parent.pk, deepest, parent.author_name
 
 
+def earlier_same_statement() -> str:
+    """The comment a form's key already created, else a comment with the same text
+    under the same article since a moment: (id, key), the key's first. Parameters:
+    key, article id, since, text. In SQL: the ORM's OR of two conditions cost three
+    times the query's own time. (Shared with discussions.fastpath.)"""
+    return (
+        f"SELECT id, idempotency_key FROM {connection.ops.quote_name(Comment._meta.db_table)}"  # noqa: S608 - name from the model
+        " WHERE idempotency_key = %s"
+        " OR (article_id = %s AND created_at >= %s AND body_raw = %s)"
+        " ORDER BY idempotency_key = %s DESC, created_at DESC LIMIT 1"
+    )
+
+
+def duplicate_since() -> datetime:
+    return timezone.now() - timedelta(minutes=conf.get("DUPLICATE_MINUTES"))
+
+
 def _earlier_same(
     *, article: ArticlePage, key: str, body: str
 ) -> tuple[Comment | None, bool]:
@@ -303,55 +337,46 @@ def _earlier_same(
     under this article lately), in one query. Should a recent duplicate hide the
     form's earlier comment, the insert meets the key's unique constraint and
     comment_post returns that comment all the same."""
-    since = timezone.now() - timedelta(minutes=conf.get("DUPLICATE_MINUTES"))
-    # In SQL: the ORM's OR of two conditions cost three times the query's own time.
+    since = connection.ops.adapt_datetimefield_value(duplicate_since())
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, idempotency_key FROM {connection.ops.quote_name(Comment._meta.db_table)}"  # noqa: S608 - name from the model
-            " WHERE idempotency_key = %s"
-            " OR (article_id = %s AND created_at >= %s AND body_raw = %s)"
-            " ORDER BY created_at DESC LIMIT 1",
-            [key, article.pk, connection.ops.adapt_datetimefield_value(since), body],
-        )
+        cursor.execute(earlier_same_statement(), [key, article.pk, since, body, key])
         earlier = cursor.fetchone()
     if earlier is not None and earlier[1] == key:
         return Comment.objects.get(pk=earlier[0]), False
     return None, earlier is not None
 
 
-def comment_post(
+def comment_post_checks(
+    *, article: ArticlePage, identity: Identity, body: str, moderation: dict
+) -> tuple[str, str]:
+    """(the text as stored, the article's policy), or CommentRefused: what is checked
+    before anything is read or counted."""
+    body = _body_check(body)
+    if not (identity.name or "").strip():
+        raise CommentRefused(
+            _("Indiquez le nom sous lequel publier votre commentaire.")
+        )
+    return body, article_check_open(article, moderation)
+
+
+def comment_new(
     *,
     article: ArticlePage,
     identity: Identity,
     body: str,
     ip: str,
+    key: str,
+    duplicate: bool,
+    policy: str,
+    moderation: dict,
     parent: Comment | None = None,
-    nonce: str = "",
+    participants: list[Participant] | None = None,
     honeypot: str = "",
     form_age_seconds: float | None = None,
     as_newsroom: bool = False,
 ) -> Comment:
-    """Post a comment (or, with `parent`, a reply). Returns the comment, already
-    created when the same form was sent twice."""
-    body = _body_check(body)
-    name = (identity.name or "").strip()
-    if not name:
-        raise CommentRefused(
-            _("Indiquez le nom sous lequel publier votre commentaire.")
-        )
-    moderation = moderation_settings()
-    policy = article_check_open(article, moderation)
-    if parent is not None and (
-        parent.article_id != article.pk or parent.status != APPROVED
-    ):
-        raise CommentRefused(_("On ne peut plus répondre à ce commentaire."))
-    key = _idempotency_key(
-        nonce, article.pk, parent.pk if parent else "", identity.pk, body
-    )
-    existing, duplicate = _earlier_same(article=article, key=key, body=body)
-    if existing is not None:
-        return existing
-    rate_limits_check(ip=ip, email_hash=identity.email_hash, article_id=article.pk)
+    """The comment to store, not yet stored: whether it is published or held, and
+    why, its place in the thread and its HTML, rendered once here."""
     signals = signals_for(
         duplicate=duplicate,
         identity=identity,
@@ -370,27 +395,86 @@ def comment_post(
     if "honeypot" in signals:
         status = CommentStatus.SPAM
     attach_to, root_id, depth, reply_to_name = _placement(parent)
-    participants = _participants_for(article.pk, body)
-    comment = Comment(
+    return Comment(
         article=article,
         parent=attach_to,
         root_id=root_id,
         depth=depth,
         reply_to_name=reply_to_name,
         identity=identity,
-        author_name=name[: conf.get("NAME_MAX_LENGTH")],
+        author_name=(identity.name or "").strip()[: conf.get("NAME_MAX_LENGTH")],
         author_email=identity.email,
         avatar_seed=identity.email_hash
         or hashlib.sha256(identity.token.encode()).hexdigest(),
         as_newsroom=as_newsroom and identity.trust == Trust.STAFF,
         body_raw=body,
         body_html=body_render(
-            body, links=_links_allowed(identity), participants=participants
+            body, links=_links_allowed(identity), participants=participants or []
         ),
         status=status,
         signals=signals,
         idempotency_key=key,
         ip=ip or None,
+    )
+
+
+def comment_idempotency_key(
+    *, nonce: str, article_id: int, parent_id: int | None, identity_id: int, body: str
+) -> str:
+    """What makes a form sent twice the same comment."""
+    return _idempotency_key(nonce, article_id, parent_id or "", identity_id, body)
+
+
+def comment_post(
+    *,
+    article: ArticlePage,
+    identity: Identity,
+    body: str,
+    ip: str,
+    parent: Comment | None = None,
+    nonce: str = "",
+    honeypot: str = "",
+    form_age_seconds: float | None = None,
+    as_newsroom: bool = False,
+) -> Comment:
+    """Post a comment (or, with `parent`, a reply). Returns the comment, already
+    created when the same form was sent twice. (A guest's new comment on PostgreSQL
+    and Redis is most often posted by discussions.fastpath, with the same checks and
+    decisions: comment_post_checks, comment_new.)"""
+    moderation = moderation_settings()
+    body, policy = comment_post_checks(
+        article=article, identity=identity, body=body, moderation=moderation
+    )
+    if parent is not None and (
+        parent.article_id != article.pk or parent.status != APPROVED
+    ):
+        raise CommentRefused(_("On ne peut plus répondre à ce commentaire."))
+    key = comment_idempotency_key(
+        nonce=nonce,
+        article_id=article.pk,
+        parent_id=parent.pk if parent else None,
+        identity_id=identity.pk,
+        body=body,
+    )
+    existing, duplicate = _earlier_same(article=article, key=key, body=body)
+    if existing is not None:
+        return existing
+    rate_limits_check(ip=ip, email_hash=identity.email_hash, article_id=article.pk)
+    participants = _participants_for(article.pk, body)
+    comment = comment_new(
+        article=article,
+        identity=identity,
+        body=body,
+        ip=ip,
+        key=key,
+        duplicate=duplicate,
+        policy=policy,
+        moderation=moderation,
+        parent=parent,
+        participants=participants,
+        honeypot=honeypot,
+        form_age_seconds=form_age_seconds,
+        as_newsroom=as_newsroom,
     )
     # (no savepoint when the caller's transaction holds this one: a form sent twice
     # at once meets the key's unique constraint, and the insert is simply not made)
@@ -398,7 +482,7 @@ def comment_post(
         if not row_insert(comment, unless_taken="idempotency_key"):
             return Comment.objects.get(idempotency_key=key)
         _mentioned_set(comment, participants)
-        if status == APPROVED:
+        if comment.status == APPROVED:
             _visible_count_add(comment, 1)
     return comment
 

@@ -60,7 +60,8 @@ def _render_private(
     return response
 
 
-def _comment_url(article: ArticlePage, comment: Comment) -> str:
+def posted_comment_url(article: ArticlePage, comment: Comment) -> str:
+    """Where a reader who posted goes: their comment, or the notice that it waits."""
     if comment.status == "approved":
         return f"{article.url}#commentaire-{comment.pk}"
     thread = reverse("discussions:thread", args=[article.pk])
@@ -205,21 +206,9 @@ def thread(request: HttpRequest, article_id: int) -> HttpResponseBase:
     return _thread_response(request, article, sort=sort, page=page)
 
 
-@require_POST
-@reader_post
-def comment_post(request: HttpRequest, article_id: int) -> HttpResponseBase:
-    article = article_or_404(article_id)
-    signed_in = is_signed_in(request)
-    form = CommentForm(request.POST, guest=not signed_in)
-    if not form.is_valid():
-        first = next(iter(form.errors.values()))[0]
-        if _wants_json(request):
-            return JsonResponse({"error": first}, status=400)
-        return _thread_response(
-            request, article, form=form, error=str(first), status=400
-        )
-    data = form.cleaned_data
-    submission = Submission(
+def submission_from_form(data: dict[str, Any]) -> Submission:
+    """The comment as the reader sent it, from CommentForm's cleaned data."""
+    return Submission(
         text=data["texte"],
         name=data["nom"] or "",
         email=data["courriel"] or "",
@@ -238,19 +227,35 @@ def comment_post(request: HttpRequest, article_id: int) -> HttpResponseBase:
         ],
         frequency=data.get("frequence") or "instant",
     )
+
+
+@require_POST
+@reader_post
+def comment_post(request: HttpRequest, article_id: int) -> HttpResponseBase:
+    article = article_or_404(article_id)
+    signed_in = is_signed_in(request)
+    form = CommentForm(request.POST, guest=not signed_in)
+    if not form.is_valid():
+        first = next(iter(form.errors.values()))[0]
+        if wants_json(request):
+            return JsonResponse({"error": first}, status=400)
+        return _thread_response(
+            request, article, form=form, error=str(first), status=400
+        )
+    submission = submission_from_form(form.cleaned_data)
     try:
         comment, identity = reader_comment_post(
             request, article=article, submission=submission
         )
     except CommentRefused as refused:
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"error": refused.message}, status=refused.status)
         return _thread_response(
             request, article, form=form, error=refused.message, status=refused.status
         )
     except DatabaseError:
         logger.exception("comment not saved")
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"error": UNAVAILABLE}, status=503)
         return _render_private(
             request,
@@ -266,14 +271,14 @@ def comment_post(request: HttpRequest, article_id: int) -> HttpResponseBase:
             },
             status=503,
         )
-    if _wants_json(request):
-        response: HttpResponse = JsonResponse(_posted_json(request, article, comment))
+    if wants_json(request):
+        response: HttpResponse = JsonResponse(posted_json(request, article, comment))
     else:
-        response = redirect(_comment_url(article, comment))
+        response = redirect(posted_comment_url(article, comment))
     return identity_cookie_set(response, identity)
 
 
-def _posted_json(request: HttpRequest, article: ArticlePage, comment: Comment) -> dict:
+def posted_json(request: HttpRequest, article: ArticlePage, comment: Comment) -> dict:
     """For the inline form: the new comment's HTML when it is published, else the
     notice that it waits for the moderators."""
     published = comment.status == "approved"
@@ -290,7 +295,7 @@ def _posted_json(request: HttpRequest, article: ArticlePage, comment: Comment) -
         "parent": comment.parent_id,
         "status": comment.status,
         "html": html,
-        "url": _comment_url(article, comment),
+        "url": posted_comment_url(article, comment),
         "message": ""
         if published
         else _(
@@ -320,7 +325,7 @@ def comment_vote(request: HttpRequest, comment_id: int) -> HttpResponseBase:
         comment = services.comment_vote(comment=comment, identity=identity, value=value)
     except CommentRefused as refused:
         return _message_page(request, comment, refused.message, status=refused.status)
-    if _wants_json(request):
+    if wants_json(request):
         response: HttpResponse = JsonResponse(
             {
                 "id": comment.pk,
@@ -373,7 +378,7 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponseBase:
             ),
             status=403,
         )
-    if request.method == "GET" and _wants_json(request):
+    if request.method == "GET" and wants_json(request):
         return JsonResponse(
             {"id": comment.pk, "text": comment.body_raw}, headers=NO_STORE
         )
@@ -384,14 +389,14 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponseBase:
                 comment=comment, identity=identity, body=form.cleaned_data["texte"]
             )
         except CommentRefused as refused:
-            if _wants_json(request):
+            if wants_json(request):
                 return JsonResponse({"error": refused.message}, status=refused.status)
             form.add_error("texte", refused.message)
         else:
-            if _wants_json(request):
+            if wants_json(request):
                 return JsonResponse({"id": comment.pk, "html": comment.body_html})
-            return redirect(_comment_url(comment.article, comment))
-    if request.method == "POST" and _wants_json(request):
+            return redirect(posted_comment_url(comment.article, comment))
+    if request.method == "POST" and wants_json(request):
         first = next(iter(form.errors.values()))[0]
         return JsonResponse({"error": first}, status=400)
     return _action_page(request, comment, action="edit", form=form)
@@ -416,7 +421,7 @@ def comment_delete(request: HttpRequest, comment_id: int) -> HttpResponseBase:
             return _message_page(
                 request, comment, refused.message, status=refused.status
             )
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"id": comment.pk, "deleted": True})
         return redirect(f"{comment.article.url}#commentaires")
     return _action_page(request, comment, action="delete")
@@ -442,7 +447,7 @@ def _action_page(
 def _message_page(
     request: HttpRequest, comment: Comment, message: str, *, status: int = 200
 ) -> HttpResponse:
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(
             {"error": message} if status >= 400 else {"message": message}, status=status
         )
@@ -457,7 +462,7 @@ def _message_page(
     )
 
 
-def _wants_json(request: HttpRequest) -> bool:
+def wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.META.get("HTTP_ACCEPT", "")
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+import weakref
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -43,10 +45,7 @@ def _redis_client(url: str) -> Any:
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
-def _redis_publish(live_event: LiveEvent) -> None:
-    url = conf.redis_url()
-    if not url:
-        return  # the processes follow the table instead
+def _redis_message(live_event: LiveEvent) -> str:
     message = {
         **event_envelope(
             event_id=live_event.pk,
@@ -56,14 +55,60 @@ def _redis_publish(live_event: LiveEvent) -> None:
         ),
         "created_at": live_event.created_at.timestamp(),
     }
+    return json.dumps(message, cls=DjangoJSONEncoder)
+
+
+def _redis_publish(live_event: LiveEvent) -> None:
+    url = conf.redis_url()
+    if not url:
+        return  # the processes follow the table instead
     try:
-        _redis_client(url).publish(
-            conf.redis_channel(), json.dumps(message, cls=DjangoJSONEncoder)
-        )
+        _redis_client(url).publish(conf.redis_channel(), _redis_message(live_event))
     except Exception:
         # The event is stored: the followers catch up from the table when they
         # reconnect, and readers replay it; a Redis hiccup must not fail the write.
         logger.exception("live event %s not published on Redis", live_event.pk)
+
+
+_async_clients: weakref.WeakKeyDictionary[Any, dict[str, Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def event_published_async(live_event: LiveEvent) -> None:
+    """For the ASGI fast paths, which store their event in their own statement
+    (event_data checks it): push it to every server process once committed."""
+    url = conf.redis_url()
+    if not url:
+        return
+    clients = _async_clients.setdefault(asyncio.get_running_loop(), {})
+    client = clients.get(url)
+    if client is None:
+        import redis.asyncio
+
+        client = clients[url] = redis.asyncio.Redis.from_url(
+            url, socket_timeout=2, socket_connect_timeout=2
+        )
+    try:
+        await client.publish(conf.redis_channel(), _redis_message(live_event))
+    except Exception:
+        logger.exception("live event %s not published on Redis", live_event.pk)
+
+
+def event_data(channel: str, event: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The event's data as it is stored (JSON's types), once its channel, name and
+    size are checked."""
+    if not channel_is_valid(channel):
+        raise ValidationError(f"Unknown live channel: {channel!r}")
+    if not EVENT_PATTERN.match(event):
+        raise ValidationError(f"Invalid live event name: {event!r}")
+    if not isinstance(data, dict):
+        raise ValidationError("Live event data must be a dict.")
+    serialized = json.dumps(data, cls=DjangoJSONEncoder)
+    if len(serialized.encode()) > MAX_DATA_BYTES:
+        raise ValidationError("Live event data too large.")
+    stored: dict[str, Any] = json.loads(serialized)
+    return stored
 
 
 def event_publish(*, channel: str, event: str, data: dict[str, Any]) -> LiveEvent:
@@ -74,18 +119,11 @@ def event_publish(*, channel: str, event: str, data: dict[str, Any]) -> LiveEven
     Channels: ``flashes``, ``article:<id>:blog``, ``article:<id>:comments``.
     ``data`` must be JSON-serialisable (dates are turned into ISO strings) and
     small (it is sent to every open page)."""
-    if not channel_is_valid(channel):
-        raise ValidationError(f"Unknown live channel: {channel!r}")
-    if not EVENT_PATTERN.match(event):
-        raise ValidationError(f"Invalid live event name: {event!r}")
-    if not isinstance(data, dict):
-        raise ValidationError("Live event data must be a dict.")
-    serialized = json.dumps(data, cls=DjangoJSONEncoder)
-    if len(serialized.encode()) > MAX_DATA_BYTES:
-        raise ValidationError("Live event data too large.")
     # One INSERT needs no transaction of its own: in the caller's, the event commits
     # with what it announces; outside any, on_commit runs at once.
-    live_event = LiveEvent(channel=channel, event=event, data=json.loads(serialized))
+    live_event = LiveEvent(
+        channel=channel, event=event, data=event_data(channel, event, data)
+    )
     row_insert(live_event)
     transaction.on_commit(lambda: _redis_publish(live_event))
     return live_event

@@ -15,6 +15,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.test import Client, override_settings
 
+from manchette.core import fastpath as core_fastpath
 from manchette.core.asgi import build_application
 from manchette.core.cache import RedisCache
 from manchette.reactions import conf, fastpath
@@ -55,7 +56,7 @@ def _run(steps):
         try:
             return await steps
         finally:
-            await fastpath.pools_close()
+            await core_fastpath.pools_close()
 
     with ThreadPoolExecutor(max_workers=1) as executor:
         return executor.submit(asyncio.run, main()).result()
