@@ -82,17 +82,34 @@ class RedisCache(DjangoRedisCache):
         self._class = _SharedPoolsClient
         self._hits_script: Any = None
 
-    # Each key's count goes up by one, and a new count gets its window; the first
-    # count over its limit stops the script (later ones are not counted), as checking
-    # them one by one would.
+    # Each limit's count goes up by one, and a new count gets its window; the first
+    # count over its limit stops the counting (later ones are not counted), as
+    # checking them one by one would. ARGV[1]: how many of KEYS are limits; the
+    # other KEYS are entries read in the same round trip.
     _HITS_SCRIPT = """
-for i, key in ipairs(KEYS) do
-    local count = redis.call('INCR', key)
-    if count == 1 then redis.call('EXPIRE', key, ARGV[2 * i]) end
-    if count > tonumber(ARGV[2 * i - 1]) then return i end
+local limits = tonumber(ARGV[1])
+local found = {0}
+for i = 1, limits do
+    local count = redis.call('INCR', KEYS[i])
+    if count == 1 then redis.call('EXPIRE', KEYS[i], ARGV[2 * i + 1]) end
+    if count > tonumber(ARGV[2 * i]) then
+        found[1] = i
+        break
+    end
 end
-return 0
+for i = limits + 1, #KEYS do
+    found[#found + 1] = redis.call('GET', KEYS[i])
+end
+return found
 """
+
+    def _hits_keys_and_args(
+        self, limits: list[tuple[str, int, int]], entries: list[tuple[Any, Any]]
+    ) -> tuple[list[str], list[int]]:
+        keys = [self.make_and_validate_key(key) for key, _, _ in limits]
+        keys += [self.make_and_validate_key(key, version=v) for key, v in entries]
+        args = [n for _, limit, window in limits for n in (limit, window)]
+        return keys, [len(limits), *args]
 
     def hits_over_limit(self, limits: list[tuple[str, int, int]]) -> int:
         """Count one hit on each (key, limit, window in seconds), in one round trip;
@@ -102,29 +119,44 @@ return 0
         client = django_cache._cache.get_client(write=True)
         if self._hits_script is None:
             self._hits_script = client.register_script(self._HITS_SCRIPT)
-        keys = [self.make_and_validate_key(key) for key, _, _ in limits]
-        args = [n for _, limit, window in limits for n in (limit, window)]
-        return int(self._hits_script(keys=keys, args=args, client=client))
+        keys, args = self._hits_keys_and_args(limits, [])
+        return int(self._hits_script(keys=keys, args=args, client=client)[0])
 
-    async def ahits_over_limit(self, limits: list[tuple[str, int, int]]) -> int:
-        """`hits_over_limit` for the ASGI fast paths: the same script and keys."""
+    async def ahits_over_limit_and_get(
+        self, limits: list[tuple[str, int, int]], entries: list[tuple[Any, Any]]
+    ) -> tuple[int, list[Any]]:
+        """`hits_over_limit` for the ASGI fast paths (the same script and counts),
+        and the values of the (key, version) `entries`, None where there is none,
+        read in the same round trip."""
         client = self._async_client()
         script = _async_scripts.get(client)
         if script is None:
             script = _async_scripts[client] = client.register_script(self._HITS_SCRIPT)
-        keys = [self.make_and_validate_key(key) for key, _, _ in limits]
-        args = [n for _, limit, window in limits for n in (limit, window)]
-        return int(await script(keys=keys, args=args))
+        keys, args = self._hits_keys_and_args(limits, entries)
+        over, *stored = await script(keys=keys, args=args)
+        loads = self._serializer().loads
+        return int(over), [None if s is None else loads(s) for s in stored]
 
-    async def aset_many_forever(self, mapping: dict[str, Any]) -> None:
-        """`set_many(mapping, timeout=None)` in one round trip (one MSET)."""
+    async def aset_many_forever(
+        self, mapping: dict[str, Any], *, publish: tuple[str, str] | None = None
+    ) -> None:
+        """`set_many(mapping, timeout=None)` in one round trip (one MSET), with,
+        when given, a (channel, message) published in the same round trip."""
         serializer = self._serializer()
-        await self._async_client().mset(
+        pipeline = self._async_client().pipeline(transaction=False)
+        pipeline.mset(
             {
                 self.make_and_validate_key(key): serializer.dumps(value)
                 for key, value in mapping.items()
             }
         )
+        if publish is not None:
+            pipeline.publish(*publish)
+        await pipeline.execute()
+
+    def server(self) -> str:
+        django_cache: Any = self  # Django's internals, untyped in the stubs
+        return str(django_cache._servers[0])
 
     def _async_client(self) -> Any:
         django_cache: Any = self  # Django's internals, untyped in the stubs

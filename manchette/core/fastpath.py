@@ -111,6 +111,17 @@ async def fetchall(sql: str, params: Any) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in await cursor.fetchall()]
 
 
+async def fetchall_together(
+    statements: list[tuple[str, Any]],
+) -> list[list[tuple[Any, ...]]]:
+    """The rows of each statement, all sent at once (psycopg's pipeline mode: one
+    round trip for them all)."""
+    async with (await pool()).connection() as conn:
+        async with conn.pipeline():
+            cursors = [await conn.execute(sql, params) for sql, params in statements]
+        return [[tuple(row) for row in await c.fetchall()] for c in cursors]
+
+
 async def fetchone(sql: str, params: Any) -> tuple[Any, ...] | None:
     rows = await fetchall(sql, params)
     return rows[0] if rows else None

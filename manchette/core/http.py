@@ -81,18 +81,21 @@ def rate_limits_hit(limits: list[tuple[str, str, int, int]]) -> bool:
     )
 
 
-async def rate_limits_hit_async(limits: list[tuple[str, str, int, int]]) -> bool:
-    """`rate_limits_hit` for the ASGI fast paths, which run on Redis only: the same
-    counters, in one round trip."""
+async def rate_limits_hit_and_get(
+    limits: list[tuple[str, str, int, int]], entries: list[tuple[str, Any]]
+) -> tuple[bool, list[Any]]:
+    """`rate_limits_hit` for the ASGI fast paths, which run on Redis only (the same
+    counters), and the cache's (key, version) `entries` read in the same round
+    trip: (whether a limit is exceeded, their values, None where there is none)."""
     redis_cache: Any = async_cache()
-    return bool(
-        await redis_cache.ahits_over_limit(
-            [
-                (f"ratelimit:{scope}:{key}", limit, window)
-                for scope, key, limit, window in limits
-            ]
-        )
+    over, values = await redis_cache.ahits_over_limit_and_get(
+        [
+            (f"ratelimit:{scope}:{key}", limit, window)
+            for scope, key, limit, window in limits
+        ],
+        entries,
     )
+    return bool(over), values
 
 
 def same_origin(request: HttpRequest) -> bool:

@@ -215,12 +215,14 @@ def _tags_invalidation(tags: Iterable[str]) -> dict[str, str]:
     return {**versions, GENERATION_KEY: _new_version()} if versions else {}
 
 
-async def tags_invalidate_async(tags: Iterable[str]) -> None:
-    """`tags_invalidate` for the ASGI fast paths (Redis only), after their commit."""
-    versions = _tags_invalidation(tags)
-    if versions:
-        redis_cache: Any = async_cache()
-        await redis_cache.aset_many_forever(versions)
+async def tags_invalidate_async(
+    tags: Iterable[str], *, publish: tuple[str, str] | None = None
+) -> None:
+    """`tags_invalidate` for the ASGI fast paths (Redis only), after their commit;
+    with `publish`, a (channel, message) published on the cache's Redis in the same
+    round trip."""
+    redis_cache: Any = async_cache()
+    await redis_cache.aset_many_forever(_tags_invalidation(tags), publish=publish)
 
 
 def _tag_versions(tags: Iterable[str], *, started_at: float) -> dict[str, str] | None:

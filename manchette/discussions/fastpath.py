@@ -39,7 +39,7 @@ from manchette.core import fastpath
 from manchette.core.cache import async_cache
 from manchette.core.db import instances_from_rows, select_all
 from manchette.core.fastpath import Receive, Scope, Send
-from manchette.core.http import client_ip, rate_limits_hit_async, same_origin
+from manchette.core.http import client_ip, rate_limits_hit_and_get, same_origin
 from manchette.core.pagecache import tags_invalidate_async
 from manchette.discussions import conf, services, views
 from manchette.discussions.forms import CommentForm
@@ -61,8 +61,13 @@ from manchette.discussions.readers import (
     article_sql,
     identity_cookie_set,
 )
+from manchette.live import conf as live_conf
 from manchette.live.models import LiveEvent
-from manchette.live.services import event_data, event_published_async
+from manchette.live.services import (
+    event_data,
+    event_published_async,
+    redis_message,
+)
 from manchette.newsroom.models import ArticlePage
 
 logger = logging.getLogger("manchette.discussions")
@@ -82,53 +87,50 @@ def _ops() -> Any:
     return connections.create_connection("default")
 
 
-@functools.cache
-def _statements() -> dict[str, str]:
+def _write_statement(*, identity_is_new: bool) -> str:
     ops = _ops().ops
     quote = ops.quote_name
     identity_table = quote(Identity._meta.db_table)
-    comment_fields = [
-        f for f in Comment._meta.concrete_fields if not f.primary_key
-    ]  # (the id comes from the database)
-    identity_fields = list(Identity._meta.concrete_fields)
-    event = {f.name: quote(f.column) for f in LiveEvent._meta.concrete_fields}
-    discussion = quote(ArticleDiscussion._meta.db_table)
+    identity_fields = [f for f in Identity._meta.concrete_fields if not f.primary_key]
     identity_columns = ", ".join(quote(f.column) for f in identity_fields)
     identity_values = ", ".join(f"%(i_{f.column})s" for f in identity_fields)
-    comment_columns = ", ".join(quote(f.column) for f in comment_fields)
-    comment_values = ", ".join(f"%(c_{f.column})s" for f in comment_fields)
-    select_identity, _ = select_all(Identity, "postgresql")
-    # The guest's identity (new, or its name and address changed, and its count of
-    # published comments), the comment unless this form's key is taken, the
-    # discussion's count, the live event: one statement, one transaction, committed
-    # without waiting for the disk (as readers.reader_comment_post).
-    identity_step = {
-        # a guest's first comment: their identity, its count of published comments
-        # already in it (see comment_post)
-        "new": f"""INSERT INTO {identity_table} ({identity_columns})
-    VALUES ({identity_values}) RETURNING id""",  # noqa: S608 - names from the model
-        # a guest known by their cookie: the name and address they gave now, and
-        # their count of published comments, with the trust that follows
-        "known": f"""UPDATE {identity_table} SET {quote("name")} = %(i_name)s,
-        {quote("email")} = %(i_email)s, {quote("email_hash")} = %(i_email_hash)s,
-        approved_count = approved_count + (SELECT count(*) FROM published),
-        trust = {services.trust_after_sql("(SELECT count(*) FROM published)")}
-    WHERE id = %(i_id)s RETURNING id""",  # noqa: S608 - names from the model
-    }
-    write = {
-        kind: f"""
-WITH comment AS (
+    comment_columns = ", ".join(quote(f.column) for f in _comment_fields())
+    comment_values = ", ".join(
+        "(SELECT id FROM guest)"
+        if identity_is_new and f.attname == "identity_id"
+        else f"%(c_{f.column})s"
+        for f in _comment_fields()
+    )
+    event = {f.name: quote(f.column) for f in LiveEvent._meta.concrete_fields}
+    comment = f"""comment AS (
     INSERT INTO {quote(Comment._meta.db_table)} ({comment_columns})
     VALUES ({comment_values})
     ON CONFLICT ({quote("idempotency_key")}) DO NOTHING
     RETURNING id, created_at
 ), published AS (
     SELECT id, created_at FROM comment WHERE %(published)s
-), guest AS (
-    {step}
-), counted AS (
-    INSERT INTO {discussion} AS d (article_id, comment_count, last_comment_at,
-        last_comment_id, closed)
+)"""  # noqa: S608 - names from the model
+    if identity_is_new:
+        # A guest's first comment: their identity, with its count of published
+        # comments already in it (see comment_post), then the comment.
+        guest = f"""guest AS (
+    INSERT INTO {identity_table} ({identity_columns})
+    VALUES ({identity_values}) RETURNING id
+), {comment}"""  # noqa: S608 - names from the model
+    else:
+        # A guest known by their cookie: the name and address they gave now, and
+        # their count of published comments, with the trust that follows.
+        guest = f"""{comment}, guest AS (
+    UPDATE {identity_table} SET {quote("name")} = %(i_name)s,
+        {quote("email")} = %(i_email)s, {quote("email_hash")} = %(i_email_hash)s,
+        approved_count = approved_count + (SELECT count(*) FROM published),
+        trust = {services.trust_after_sql("(SELECT count(*) FROM published)")}
+    WHERE id = %(i_id)s RETURNING id
+)"""  # noqa: S608 - names from the model
+    statement = f"""
+WITH {guest}, counted AS (
+    INSERT INTO {quote(ArticleDiscussion._meta.db_table)} AS d (article_id,
+        comment_count, last_comment_at, last_comment_id, closed)
     SELECT %(c_article_id)s, 1, created_at, id, false FROM published
     ON CONFLICT (article_id) DO UPDATE SET comment_count = d.comment_count + 1,
         last_comment_at = EXCLUDED.last_comment_at,
@@ -143,23 +145,34 @@ WITH comment AS (
     FROM published, counted
     RETURNING id, data
 )
-SELECT (SELECT id FROM comment), (SELECT id FROM event), (SELECT data FROM event),
-    {may_notify_condition("%(c_article_id)s")},
-    (SELECT count(*) FROM guest),
+SELECT (SELECT id FROM comment), (SELECT id FROM guest), (SELECT id FROM event),
+    (SELECT data FROM event), {may_notify_condition("%(c_article_id)s")},
     set_config('synchronous_commit', 'off', true)
-""".replace(">= %s THEN", ">= %(trusted_after)s THEN")  # noqa: S608 - names from the models
-        for kind, step in identity_step.items()
-    }
+"""  # noqa: S608 - names from the models
+    # (trust_after_sql's parameter, named)
+    return statement.replace(">= %s THEN", ">= %(trusted_after)s THEN")
+
+
+@functools.cache
+def _statements() -> dict[str, str]:
+    """The guest's identity (new, or known and changed, with its count of published
+    comments), the comment unless this form's key is taken, the discussion's count,
+    the live event: one statement, one transaction, committed without waiting for
+    the disk (as readers.reader_comment_post does); and the reads before it, sent
+    together."""
+    select_identity, _ = select_all(Identity, "postgresql")
     return {
-        "write new": write["new"],
-        "write known": write["known"],
+        "write new": _write_statement(identity_is_new=True),
+        "write known": _write_statement(identity_is_new=False),
         "article": article_sql(ARTICLE_SELECT, with_discussion=True),
         "identity": f"{select_identity} WHERE token = %s LIMIT 1",
-        "identity_id": (
-            f"SELECT nextval(pg_get_serial_sequence('{Identity._meta.db_table}', 'id'))"
-        ),
         "earlier": services.earlier_same_statement(),
     }
+
+
+@functools.cache
+def _comment_fields() -> list[Any]:
+    return [f for f in Comment._meta.concrete_fields if not f.primary_key]
 
 
 def _prepared(instance: Any, prefix: str, fields: list[Any]) -> dict[str, Any]:
@@ -176,42 +189,47 @@ class Posted:
     comment: Comment
     identity: Identity
     may_notify: bool
+    site_root_paths: Any
 
 
-async def _article(article_id: int) -> ArticlePage | None:
-    rows = await fastpath.fetchall(_statements()["article"], [False, article_id])
-    found = instances_from_rows(
+async def _reads(
+    *, article_id: int, token: str | None, key: str, body: str
+) -> tuple[ArticlePage | None, Identity | None, tuple[Any, ...] | None]:
+    """(the article, the guest's identity, the comment of the same key or the same
+    text lately), in one round trip."""
+    statements = _statements()
+    wrapper = _ops()
+    reads = [
+        (statements["article"], [False, article_id]),
+        (
+            statements["earlier"],
+            [key, article_id, services.duplicate_since(), body, key],
+        ),
+    ]
+    if token:
+        reads.append((statements["identity"], [token]))
+    found = await fastpath.fetchall_together(reads)
+    articles = instances_from_rows(
         ArticlePage,
-        rows,
+        found[0],
         columns=ARTICLE_COLUMNS,
         extra=[CLOSED_ANNOTATION],
-        wrapper=_ops(),
+        wrapper=wrapper,
     )
-    return found[0] if found else None
-
-
-async def _identity(token: str | None) -> Identity | None:
-    if not token:
-        return None
-    rows = await fastpath.fetchall(_statements()["identity"], [token])
-    _, columns = select_all(Identity, "postgresql")
-    found = instances_from_rows(Identity, rows, columns=columns, wrapper=_ops())
-    return found[0] if found else None
-
-
-async def _moderation() -> dict:
-    redis_cache: Any = async_cache()
-    found = await redis_cache.aget(MODERATION_CACHE_KEY)
-    return found if found is not None else await sync_to_async(moderation_settings)()
-
-
-async def _site_root_paths() -> Any:
-    redis_cache: Any = async_cache()
-    found = await redis_cache.aget(
-        SITE_ROOT_PATHS_CACHE_KEY, version=SITE_ROOT_PATHS_CACHE_VERSION
+    identities = (
+        instances_from_rows(
+            Identity,
+            found[2],
+            columns=select_all(Identity, "postgresql")[1],
+            wrapper=wrapper,
+        )
+        if token
+        else []
     )
     return (
-        found if found is not None else await sync_to_async(Site.get_site_root_paths)()
+        articles[0] if articles else None,
+        identities[0] if identities else None,
+        found[1][0] if found[1] else None,
     )
 
 
@@ -225,49 +243,58 @@ async def comment_post(request: Any, article_id: int) -> Posted | None:
     submission = views.submission_from_form(form.cleaned_data)
     if submission.parent_id or submission.notify or "@" in submission.text:
         return None  # a reply, a mention, a subscription: see the module's doc
-    article = await _article(article_id)
-    if article is None:
+    try:
+        body = services.comment_body(submission.text)
+    except CommentRefused:
         return None
     token = request.get_signed_cookie(
         conf.get("COOKIE_NAME"), default=None, salt=COOKIE_SALT
     )
-    known = await _identity(token)
+
+    def key_for(identity_token: str) -> str:
+        return services.comment_idempotency_key(
+            nonce=submission.nonce,
+            article_id=article_id,
+            parent_id=None,
+            identity_token=identity_token,
+            body=body,
+        )
+
+    article, known, earlier = await _reads(
+        article_id=article_id, token=token, key=key_for(token or ""), body=body
+    )
+    if article is None:
+        return None
     identity, changed = services.guest_identity_change(
         known, name=submission.name, email=submission.email
     )
-    is_new = changed is None
-    if is_new:
-        row = await fastpath.fetchone(_statements()["identity_id"], [])
-        assert row is not None
-        identity.pk = row[0]
-    moderation = await _moderation()
-    try:
-        body, policy = services.comment_post_checks(
-            article=article,
-            identity=identity,
-            body=submission.text,
-            moderation=moderation,
-        )
-    except CommentRefused:
-        return None
-    key = services.comment_idempotency_key(
-        nonce=submission.nonce,
-        article_id=article.pk,
-        parent_id=None,
-        identity_id=identity.pk,
-        body=body,
-    )
-    earlier = await fastpath.fetchone(
-        _statements()["earlier"],
-        [key, article.pk, services.duplicate_since(), body, key],
-    )
+    key = key_for(identity.token)
     if earlier is not None and earlier[1] == key:
         return None  # the form sent twice: Django shows the comment it made
+    # The limits counted, and the settings read, in one round trip: before the
+    # checks that need the settings (a post refused because its discussion closed
+    # by date then counts once, which Django's path does not do).
     ip = client_ip(request)
-    limits = comment_rate_limits(
-        ip=ip, email_hash=identity.email_hash, article_id=article.pk
+    over, (moderation, root_paths) = await rate_limits_hit_and_get(
+        comment_rate_limits(
+            ip=ip, email_hash=identity.email_hash, article_id=article.pk
+        ),
+        [
+            (MODERATION_CACHE_KEY, None),
+            (SITE_ROOT_PATHS_CACHE_KEY, SITE_ROOT_PATHS_CACHE_VERSION),
+        ],
     )
-    if await rate_limits_hit_async(limits):
+    if over:
+        return None
+    if moderation is None:
+        moderation = await sync_to_async(moderation_settings)()
+    if root_paths is None:
+        root_paths = await sync_to_async(Site.get_site_root_paths)()
+    try:
+        body, policy = services.comment_post_checks(
+            article=article, identity=identity, body=body, moderation=moderation
+        )
+    except CommentRefused:
         return None
     comment = services.comment_new(
         article=article,
@@ -282,55 +309,62 @@ async def comment_post(request: Any, article_id: int) -> Posted | None:
         form_age_seconds=submission.form_age_seconds,
     )
     published = comment.status == services.APPROVED
+    is_new = changed is None
     if is_new:
         identity.approved_count = int(published)
     channel = f"article:{article.pk}:comments"
+    event_data(channel, "comment", {})  # (the channel checked as event_publish does)
     params = {
         **_prepared(identity, "i_", list(Identity._meta.concrete_fields)),
-        **_prepared(
-            comment,
-            "c_",
-            [f for f in Comment._meta.concrete_fields if not f.primary_key],
-        ),
-        "identity_is_new": is_new,
+        **_prepared(comment, "c_", _comment_fields()),
         "published": published,
         "trusted_after": conf.get("TRUSTED_AFTER"),
         "e_channel": channel,
         "e_event": "comment",
         "e_created_at": comment.created_at,
     }
-    event_data(channel, "comment", {})  # (the channel is checked as event_publish does)
     write = _statements()["write new" if is_new else "write known"]
     row = await fastpath.fetchone(write, params)
     assert row is not None
-    comment_id, event_id, data, may_notify = row[0], row[1], row[2], row[3]
+    comment_id, identity_id, event_id, data, may_notify = row[:5]
     if comment_id is None:
         return None  # the same form, at the same moment: Django shows that comment
     comment.pk = comment_id
-    if is_new:
-        identity._state.adding = False
+    identity.pk = comment.identity_id = identity_id
+    identity._state.adding = False
     await _after_commit(article, comment, event_id=event_id, event=data)
-    return Posted(article, comment, identity, bool(may_notify) and published)
+    return Posted(
+        article, comment, identity, bool(may_notify) and published, root_paths
+    )
 
 
 async def _after_commit(
     article: ArticlePage, comment: Comment, *, event_id: int | None, event: Any
 ) -> None:
-    """What services._visible_count_add does once its transaction commits: the
-    discussion's fragments and the pages showing it are stale, open pages are told."""
+    """What services._visible_count_add does once its transaction commits, for a
+    published comment: the discussion's fragments and the pages showing it are
+    stale, and its open pages are told (in one round trip when the live channel
+    runs on the cache's Redis)."""
+    if event_id is None:
+        return  # held: nothing readers see has changed
+    live_event = LiveEvent(
+        pk=event_id,
+        channel=f"article:{article.pk}:comments",
+        event="comment",
+        data=event,
+        created_at=comment.created_at,
+    )
+    tags = [VERSION_TAG.format(article.pk)]
+    redis_cache: Any = async_cache()
     try:
-        await tags_invalidate_async([VERSION_TAG.format(article.pk)])
+        if live_conf.redis_url() == redis_cache.server():
+            message = (live_conf.redis_channel(), redis_message(live_event))
+            await tags_invalidate_async(tags, publish=message)
+        else:
+            await tags_invalidate_async(tags)
+            await event_published_async(live_event)
     except Exception:
-        logger.exception("discussion %s: cached pages not invalidated", article.pk)
-    if event_id is not None:
-        live_event = LiveEvent(
-            pk=event_id,
-            channel=f"article:{article.pk}:comments",
-            event="comment",
-            data=event,
-            created_at=comment.created_at,
-        )
-        await event_published_async(live_event)
+        logger.exception("comment %s: pages not told of it", comment.pk)
 
 
 async def _answer(request: Any, article_id: int) -> HttpResponseBase | None:
@@ -346,7 +380,7 @@ async def _answer(request: Any, article_id: int) -> HttpResponseBase | None:
         if posted.may_notify:
             for listener in services.approval_listeners:
                 await sync_to_async(listener)(comment.pk)
-        article._wagtail_cached_site_root_paths = await _site_root_paths()
+        article._wagtail_cached_site_root_paths = posted.site_root_paths
         if views.wants_json(request):
             payload = await sync_to_async(views.posted_json)(request, article, comment)
             return identity_cookie_set(JsonResponse(payload), posted.identity)

@@ -259,7 +259,8 @@ def article_comments_close(*, article: ArticlePage, closed: bool) -> None:
 # Posting ------------------------------------------------------------------------------
 
 
-def _body_check(body: str) -> str:
+def comment_body(body: str) -> str:
+    """The text as stored, or CommentRefused (empty, too long)."""
     body = text_normalize(body)
     if not body.strip():
         raise CommentRefused(_("Écrivez votre commentaire avant de l’envoyer."))
@@ -351,7 +352,7 @@ def comment_post_checks(
 ) -> tuple[str, str]:
     """(the text as stored, the article's policy), or CommentRefused: what is checked
     before anything is read or counted."""
-    body = _body_check(body)
+    body = comment_body(body)
     if not (identity.name or "").strip():
         raise CommentRefused(
             _("Indiquez le nom sous lequel publier votre commentaire.")
@@ -419,10 +420,16 @@ def comment_new(
 
 
 def comment_idempotency_key(
-    *, nonce: str, article_id: int, parent_id: int | None, identity_id: int, body: str
+    *,
+    nonce: str,
+    article_id: int,
+    parent_id: int | None,
+    identity_token: str,
+    body: str,
 ) -> str:
-    """What makes a form sent twice the same comment."""
-    return _idempotency_key(nonce, article_id, parent_id or "", identity_id, body)
+    """What makes a form sent twice the same comment. (The identity by its token,
+    which a new one has before it is stored.)"""
+    return _idempotency_key(nonce, article_id, parent_id or "", identity_token, body)
 
 
 def comment_post(
@@ -453,7 +460,7 @@ def comment_post(
         nonce=nonce,
         article_id=article.pk,
         parent_id=parent.pk if parent else None,
-        identity_id=identity.pk,
+        identity_token=identity.token,
         body=body,
     )
     existing, duplicate = _earlier_same(article=article, key=key, body=body)
@@ -542,7 +549,7 @@ def comment_edit(*, comment: Comment, identity: Identity, body: str) -> Comment:
             ),
             status=403,
         )
-    body = _body_check(body)
+    body = comment_body(body)
     if body == comment.body_raw:
         return comment
     CommentRevision.objects.create(

@@ -45,7 +45,8 @@ def _redis_client(url: str) -> Any:
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
-def _redis_message(live_event: LiveEvent) -> str:
+def redis_message(live_event: LiveEvent) -> str:
+    """What every server process hears of a stored event (on `conf.redis_channel()`)."""
     message = {
         **event_envelope(
             event_id=live_event.pk,
@@ -63,7 +64,7 @@ def _redis_publish(live_event: LiveEvent) -> None:
     if not url:
         return  # the processes follow the table instead
     try:
-        _redis_client(url).publish(conf.redis_channel(), _redis_message(live_event))
+        _redis_client(url).publish(conf.redis_channel(), redis_message(live_event))
     except Exception:
         # The event is stored: the followers catch up from the table when they
         # reconnect, and readers replay it; a Redis hiccup must not fail the write.
@@ -90,7 +91,7 @@ async def event_published_async(live_event: LiveEvent) -> None:
             url, socket_timeout=2, socket_connect_timeout=2
         )
     try:
-        await client.publish(conf.redis_channel(), _redis_message(live_event))
+        await client.publish(conf.redis_channel(), redis_message(live_event))
     except Exception:
         logger.exception("live event %s not published on Redis", live_event.pk)
 
