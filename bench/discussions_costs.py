@@ -109,6 +109,58 @@ def main() -> None:
         n = args.repeat
         print(f"| {label} | {calls / n / 1000:.1f} k | {sql / n:.0f} | {rds / n:.0f} |")
 
+    def measure_fast(label: str, run) -> None:
+        """The same counts for requests answered by the ASGI application in this
+        process (the fast path's statements and commands go through psycopg's and
+        redis-py's asynchronous clients)."""
+        import asyncio
+
+        import psycopg
+        import redis.asyncio.client as async_redis
+
+        counts = {"sql": 0, "redis": 0}
+        execute_sql = psycopg.AsyncCursor.execute
+        execute_redis = async_redis.Redis.execute_command
+        execute_pipeline = async_redis.Pipeline.execute
+
+        async def sql_counted(self, *args, **kwargs):
+            counts["sql"] += 1
+            return await execute_sql(self, *args, **kwargs)
+
+        async def redis_counted(self, *args, **kwargs):
+            counts["redis"] += 1
+            return await execute_redis(self, *args, **kwargs)
+
+        async def pipeline_counted(self, *args, **kwargs):
+            counts["redis"] += len(self.command_stack)
+            return await execute_pipeline(self, *args, **kwargs)
+
+        psycopg.AsyncCursor.execute = sql_counted  # type: ignore[method-assign]
+        async_redis.Redis.execute_command = redis_counted  # type: ignore[method-assign]
+        async_redis.Pipeline.execute = pipeline_counted  # type: ignore[method-assign]
+
+        async def steps() -> tuple[int, int, int]:
+            from manchette.core.fastpath import pools_close
+
+            try:
+                for _ in range(3):
+                    await run()
+                calls = 0
+                counts.update(sql=0, redis=0)
+                for _ in range(args.repeat):
+                    profile = cProfile.Profile()
+                    profile.enable()
+                    await run()
+                    profile.disable()
+                    calls += pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
+                return calls, counts["sql"], counts["redis"]
+            finally:
+                await pools_close()
+
+        calls, sql, rds = asyncio.run(steps())
+        n = args.repeat
+        print(f"| {label} | {calls / n / 1000:.1f} k | {sql / n:.0f} | {rds / n:.0f} |")
+
     storages = {
         **settings.STORAGES,
         "staticfiles": {
@@ -132,6 +184,77 @@ def main() -> None:
             "API, 20 threads of 5 comments, after a change", get(api), changed(full)
         )
         measure("POST of a comment (reader form)", post)
+        fast_post = fast_path_poster(site, token)
+        if fast_post is not None:
+            measure_fast("POST of a comment (fast path, ASGI)", fast_post)
+
+
+def fast_path_poster(site: dict, token: str):
+    """A guest posting through the whole ASGI application as granian runs it, or None
+    where the fast path is not there (before it, or off PostgreSQL + Redis)."""
+    import random
+    import time
+    from urllib.parse import urlencode
+
+    try:
+        from manchette.discussions import fastpath
+    except ImportError:
+        return None
+    if not fastpath.enabled():
+        return None
+    from manchette.core.asgi import build_application
+
+    app = build_application()
+    sent = [0]
+    cookie: list[bytes] = []
+
+    async def post() -> None:
+        sent[0] += 1
+        n = sent[0]
+        body = urlencode(
+            {
+                "nom": "Compteur",
+                "courriel": f"costs-fast-{n}-{time.time()}@bench.example",
+                "consentement": "on",
+                "texte": f"Commentaire rapide {n} compté à {time.time()}.",
+                "debut": token,
+                "cle": f"costs-fast-{n}-{time.time()}",
+            }
+        ).encode()
+        headers = [
+            (b"host", b"127.0.0.1:8765"),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-forwarded-for", f"10.97.{n // 250 % 250}.{n % 250 + 1}".encode()),
+            *((b"cookie", c) for c in cookie),
+        ]
+        scope = {
+            "type": "http",
+            "method": "POST",
+            "path": f"/commentaires/{random.choice(site['targets'])}/poster/",
+            "query_string": b"",
+            "headers": headers,
+            "client": ("127.0.0.1", 5000),
+            "server": ("127.0.0.1", 8765),
+            "scheme": "http",
+            "http_version": "1.1",
+            "root_path": "",
+        }
+        answer: list[dict] = []
+
+        async def receive() -> dict:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict) -> None:
+            answer.append(message)
+
+        await app(scope, receive, send)
+        assert answer[0]["status"] == 302, answer[0]
+        for name, value in answer[0]["headers"]:
+            if name == b"set-cookie":
+                cookie[:] = [value.split(b";")[0]]
+
+    return post
 
 
 if __name__ == "__main__":

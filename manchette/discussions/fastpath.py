@@ -233,20 +233,26 @@ async def _reads(
     )
 
 
+def _left(reason: str) -> Any:
+    """None: the request goes on to Django (MANCHETTE_LOG_LEVEL=DEBUG says why)."""
+    logger.debug("comment left to Django: %s", reason)
+    return None
+
+
 async def comment_post(request: Any, article_id: int) -> Posted | None:
     """The guest's new comment, written; None when Django must answer instead."""
     if not 0 < article_id <= MAX_ID:
-        return None
+        return _left("no such article")
     form = CommentForm(request.POST, guest=True)
     if not form.is_valid():
-        return None
+        return _left("the form has errors")
     submission = views.submission_from_form(form.cleaned_data)
     if submission.parent_id or submission.notify or "@" in submission.text:
-        return None  # a reply, a mention, a subscription: see the module's doc
+        return _left("a reply, a mention or a subscription")
     try:
         body = services.comment_body(submission.text)
     except CommentRefused:
-        return None
+        return _left("no text, or too long")
     token = request.get_signed_cookie(
         conf.get("COOKIE_NAME"), default=None, salt=COOKIE_SALT
     )
@@ -264,13 +270,13 @@ async def comment_post(request: Any, article_id: int) -> Posted | None:
         article_id=article_id, token=token, key=key_for(token or ""), body=body
     )
     if article is None:
-        return None
+        return _left("no such article")
     identity, changed = services.guest_identity_change(
         known, name=submission.name, email=submission.email
     )
     key = key_for(identity.token)
     if earlier is not None and earlier[1] == key:
-        return None  # the form sent twice: Django shows the comment it made
+        return _left("the form sent twice")  # Django shows the comment it made
     # The limits counted, and the settings read, in one round trip: before the
     # checks that need the settings (a post refused because its discussion closed
     # by date then counts once, which Django's path does not do).
@@ -285,7 +291,7 @@ async def comment_post(request: Any, article_id: int) -> Posted | None:
         ],
     )
     if over:
-        return None
+        return _left("a rate limit")
     if moderation is None:
         moderation = await sync_to_async(moderation_settings)()
     if root_paths is None:
@@ -294,8 +300,8 @@ async def comment_post(request: Any, article_id: int) -> Posted | None:
         body, policy = services.comment_post_checks(
             article=article, identity=identity, body=body, moderation=moderation
         )
-    except CommentRefused:
-        return None
+    except CommentRefused as refused:
+        return _left(refused.message)
     comment = services.comment_new(
         article=article,
         identity=identity,
@@ -328,7 +334,7 @@ async def comment_post(request: Any, article_id: int) -> Posted | None:
     assert row is not None
     comment_id, identity_id, event_id, data, may_notify = row[:5]
     if comment_id is None:
-        return None  # the same form, at the same moment: Django shows that comment
+        return _left("the same form at the same moment")  # Django shows it
     comment.pk = comment_id
     identity.pk = comment.identity_id = identity_id
     identity._state.adding = False
@@ -370,7 +376,7 @@ async def _after_commit(
 async def _answer(request: Any, article_id: int) -> HttpResponseBase | None:
     request.get_host()  # as Django: a host not in ALLOWED_HOSTS is Django's 400
     if not same_origin(request):
-        return None  # Django's refusal
+        return _left("another origin")  # Django's refusal
     posted = await comment_post(request, article_id)
     if posted is None:
         return None
