@@ -28,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from isso_posting import children, cpu_ticks, reference_loop  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["MANCHETTE_TRUSTED_PROXIES"] = "127.0.0.1"
 
@@ -276,6 +278,19 @@ def post_load_wrk(
     }
 
 
+def postgres_pids() -> list[int]:
+    """PostgreSQL's processes (its backends come and go with the connections)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--posters", type=int, default=32)
@@ -340,6 +355,8 @@ def main() -> None:
             except httpx.HTTPError:
                 time.sleep(0.2)
         time.sleep(max(0.0, 3.5))  # the form's minimum time, as a person would take
+        print(f"reference loop before: {reference_loop():.2f} s")
+        server_pids = [server.pid, *children(server.pid)]
         for label, posters, seconds in [
             # each worker's threads open their connections, load what they use
             ("échauffement (non compté)", args.posters, 2),
@@ -353,13 +370,28 @@ def main() -> None:
                 "seconds": seconds,
                 "started_token": token,
             }
+            server_before = sum(cpu_ticks(server_pids))
+            database_before = sum(cpu_ticks(postgres_pids()))
             if args.client == "wrk":
                 result = post_load_wrk(**options)
             else:
                 result = asyncio.run(post_load(**options))
+            ticks = os.sysconf("SC_CLK_TCK")
+            per_post = {
+                name: (sum(cpu_ticks(pids)) - before)
+                / ticks
+                / result["requests"]
+                * 1000
+                for name, pids, before in [
+                    ("serveur", server_pids, server_before),
+                    ("PostgreSQL", postgres_pids(), database_before),
+                ]
+            }
             print(
-                f"POST {label}: {result['rps']:.0f} req/s, p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, {result['requests']} requêtes, statuts {result['statuses']}"
+                f"POST {label}: {result['rps']:.0f} req/s, p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms, {result['requests']} requêtes, statuts {result['statuses']}; "
+                f"CPU par post : serveur {per_post['serveur']:.2f} ms, PostgreSQL {per_post['PostgreSQL']:.2f} ms"
             )
+        print(f"reference loop after: {reference_loop():.2f} s")
     finally:
         server.terminate()
         try:
