@@ -22,16 +22,16 @@ function init(args)
   sent = 0
   refused = 0
   math.randomseed(poster * 7919)
-  -- a third octet of this run's own: runs a few seconds apart (the warm-up, then
-  -- the measure) do not send from the same addresses, which the per-address limit
-  -- (5 a minute) would refuse
+  -- a third octet and emails of this run's own: runs a few seconds apart (the
+  -- warm-up, then the measure) do not send from the same addresses or emails, which
+  -- the per-address and per-email limits (5 a minute) would refuse
   run = os.time() % 250
 end
 
 function request()
   sent = sent + 1
   local body = "nom=Posteur+" .. poster
-    .. "&courriel=p" .. poster .. "-" .. sent .. "%40bench.example"
+    .. "&courriel=p" .. poster .. "-" .. run .. "-" .. sent .. "%40bench.example"
     .. "&consentement=on"
     .. "&texte=Commentaire+de+charge+" .. sent .. "+du+posteur+" .. poster .. "."
     .. "&debut=" .. token
