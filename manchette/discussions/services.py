@@ -350,8 +350,8 @@ def _earlier_same(
 def comment_post_checks(
     *, article: ArticlePage, identity: Identity, body: str, moderation: dict
 ) -> tuple[str, str]:
-    """(the text as stored, the article's policy), or CommentRefused: what is checked
-    before anything is read or counted."""
+    """(the text as stored, the article's policy), or CommentRefused: what a comment
+    and its article must pass, whoever posts it."""
     body = comment_body(body)
     if not (identity.name or "").strip():
         raise CommentRefused(
