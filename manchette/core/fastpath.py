@@ -140,6 +140,19 @@ def has_session(scope: Scope) -> bool:
     return settings.SESSION_COOKIE_NAME in parse_cookie(header(scope, b"cookie"))
 
 
+def body_is_small(scope: Scope) -> bool:
+    """Whether the request says how long its body is, within what Django reads into
+    memory (DATA_UPLOAD_MAX_MEMORY_SIZE): a fast path reads only such bodies whole,
+    and leaves the others (a chunked body, a large one) to Django, which refuses or
+    spools them."""
+    try:
+        length = int(header(scope, b"content-length"))
+    except ValueError:
+        return False
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return length >= 0 and (limit is None or length <= limit)
+
+
 async def body_read(receive: Receive) -> bytes | None:
     """The whole request body; None when the client went away."""
     chunks = []

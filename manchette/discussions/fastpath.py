@@ -404,7 +404,12 @@ async def handle(scope: Scope, receive: Receive, send: Send) -> Receive | None:
     if scope["type"] != "http" or scope["method"] != "POST":
         return receive
     found = POST_PATH.fullmatch(scope["path"])
-    if found is None or not enabled() or fastpath.has_session(scope):
+    if (
+        found is None
+        or not enabled()
+        or fastpath.has_session(scope)
+        or not fastpath.body_is_small(scope)
+    ):
         return receive
     body = await fastpath.body_read(receive)
     if body is None:

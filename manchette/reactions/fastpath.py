@@ -159,6 +159,8 @@ async def handle(scope: Scope, receive: Receive, send: Send) -> bool:
     if fastpath.has_session(scope):
         return False  # possibly a signed-in reader: Django's sessions know them
     action, article_id = route
+    if action == "react" and not fastpath.body_is_small(scope):
+        return False
     body = await fastpath.body_read(receive) if action == "react" else b""
     if body is None:  # the client went away
         return True

@@ -339,3 +339,19 @@ def test_a_signed_in_reader_is_left_to_django(
     assert answered_here == [False]
     assert response.status_code == 302
     assert Comment.objects.get().identity.user == user
+
+
+def test_a_body_too_large_to_read_at_once_is_left_to_django(
+    article, post_moderation, answered_here
+):
+    app = build_application()
+
+    async def steps():
+        async with _reader(app) as reader:
+            return await _post(reader, article, texte="Très long. " * 100)
+
+    with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=500):
+        response = _run(steps())
+    assert answered_here == [False]
+    assert response.status_code == 400
+    assert not Comment.objects.exists()
