@@ -7,6 +7,7 @@ reading of the request and the writing of the response are here."""
 from __future__ import annotations
 
 import asyncio
+import datetime
 import weakref
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -72,10 +73,16 @@ async def pool() -> Any:
     loop = asyncio.get_running_loop()
     opening = _pools.get(loop)
     if opening is None:
+        from django.db.backends.postgresql.psycopg_any import (  # type: ignore[import-untyped]
+            get_adapters_template,
+        )
         from psycopg_pool import AsyncConnectionPool
 
+        # Values read as Django's own connections read them (JSON and addresses as
+        # text for the fields' converters, dates in UTC).
+        adapters = get_adapters_template(settings.USE_TZ, datetime.UTC)
         new_pool = AsyncConnectionPool(
-            kwargs={**_conninfo(), "autocommit": True},
+            kwargs={**_conninfo(), "autocommit": True, "context": adapters},
             # All opened at once: a burst must not wait for new connections.
             min_size=settings.FAST_PATH_CONNECTIONS,
             max_size=settings.FAST_PATH_CONNECTIONS,

@@ -1,22 +1,25 @@
-"""A guest's new comment (`POST /commentaires/<id>/poster/`, the form with or without
-JavaScript), answered before Django's synchronous machinery (manchette/core/asgi.py
-hands it here) when the site runs on PostgreSQL and Redis: four statements instead of
-a dozen, with psycopg's asynchronous pool and redis.asyncio (core.fastpath), the
-comment, the guest's identity, the counts and the live event written by ONE statement.
+"""A guest's new comment or reply (`POST /commentaires/<id>/poster/`, the form with or
+without JavaScript), answered before Django's synchronous machinery (manchette/core/asgi.py
+hands it here) when the site runs on PostgreSQL and Redis: four or five statements
+instead of a dozen, with psycopg's asynchronous pool and redis.asyncio (core.fastpath);
+the comment, the guest's identity, the counts and the live event written by ONE
+statement.
 
 Nothing is decided here that Django's path decides otherwise: the form is CommentForm,
 the checks and decisions are the services' own (guest_identity_change,
-comment_post_checks, comment_idempotency_key, comment_new), the limits are the same
-counters, the reads the same SQL. Whatever is not a plain new comment goes on to Django
-with the body already read: a form with errors, a refusal (closed article, rate limit…),
-a reply, a mention, a « Me notifier » choice, a form sent twice, a signed-in reader, and
-any error before the write. Django then answers as it always does (its rate limits count
-that attempt once more: it was refused already)."""
+comment_post_checks, reply_check, comment_idempotency_key, comment_new), the limits are
+the same counters, the reads the same SQL. Whatever is not a plain new comment or reply
+goes on to Django with the body already read: a form with errors, a refusal (closed
+article, rate limit…), a « @nom » mention, a « Me notifier » choice, a form sent twice,
+a signed-in reader, a body that does not say its length or is large, and any error
+before the write. Django then answers as it always does (its rate limits count that
+attempt once more: it was refused already)."""
 
 from __future__ import annotations
 
 import functools
 import io
+import json
 import logging
 import re
 from dataclasses import dataclass
@@ -128,7 +131,11 @@ def _write_statement(*, identity_is_new: bool) -> str:
     WHERE id = %(i_id)s RETURNING id
 )"""  # noqa: S608 - names from the model
     statement = f"""
-WITH {guest}, counted AS (
+WITH {guest}, replied AS (
+    UPDATE {quote(Comment._meta.db_table)} SET reply_count = reply_count + 1
+    WHERE id = %(c_parent_id)s AND EXISTS (SELECT 1 FROM published)
+    RETURNING id
+), counted AS (
     INSERT INTO {quote(ArticleDiscussion._meta.db_table)} AS d (article_id,
         comment_count, last_comment_at, last_comment_id, closed)
     SELECT %(c_article_id)s, 1, created_at, id, false FROM published
@@ -167,6 +174,13 @@ def _statements() -> dict[str, str]:
         "article": article_sql(ARTICLE_SELECT, with_discussion=True),
         "identity": f"{select_identity} WHERE token = %s LIMIT 1",
         "earlier": services.earlier_same_statement(),
+        # the comment answered, and the one it answers (services._placement may
+        # attach a reply to it)
+        "parent": (
+            f"{select_all(Comment, 'postgresql')[0]} WHERE id = %s OR id = (SELECT"  # noqa: S608 - names from the model
+            f" parent_id FROM {_ops().ops.quote_name(Comment._meta.db_table)}"
+            " WHERE id = %s)"
+        ),
     }
 
 
@@ -192,11 +206,19 @@ class Posted:
     site_root_paths: Any
 
 
+@dataclass
+class Read:
+    article: ArticlePage | None
+    identity: Identity | None
+    earlier: tuple[Any, ...] | None  # (id, idempotency key)
+    parent: Comment | None
+
+
 async def _reads(
-    *, article_id: int, token: str | None, key: str, body: str
-) -> tuple[ArticlePage | None, Identity | None, tuple[Any, ...] | None]:
-    """(the article, the guest's identity, the comment of the same key or the same
-    text lately), in one round trip."""
+    *, article_id: int, token: str | None, key: str, body: str, parent_id: int | None
+) -> Read:
+    """The article, the guest's identity, the comment of the same key or the same
+    text lately, the comment answered: in one round trip."""
     statements = _statements()
     wrapper = _ops()
     reads = [
@@ -205,9 +227,10 @@ async def _reads(
             statements["earlier"],
             [key, article_id, services.duplicate_since(), body, key],
         ),
+        (statements["identity"], [token or ""]),
     ]
-    if token:
-        reads.append((statements["identity"], [token]))
+    if parent_id:
+        reads.append((statements["parent"], [parent_id, parent_id]))
     found = await fastpath.fetchall_together(reads)
     articles = instances_from_rows(
         ArticlePage,
@@ -216,20 +239,29 @@ async def _reads(
         extra=[CLOSED_ANNOTATION],
         wrapper=wrapper,
     )
-    identities = (
-        instances_from_rows(
-            Identity,
-            found[2],
-            columns=select_all(Identity, "postgresql")[1],
+    identities = instances_from_rows(
+        Identity,
+        found[2],
+        columns=select_all(Identity, "postgresql")[1],
+        wrapper=wrapper,
+    )
+    comments = {
+        c.pk: c
+        for c in instances_from_rows(
+            Comment,
+            found[3] if parent_id else [],
+            columns=select_all(Comment, "postgresql")[1],
             wrapper=wrapper,
         )
-        if token
-        else []
-    )
-    return (
-        articles[0] if articles else None,
-        identities[0] if identities else None,
-        found[1][0] if found[1] else None,
+    }
+    parent = comments.get(parent_id) if parent_id else None
+    if parent is not None and parent.parent_id in comments:
+        parent.parent = comments[parent.parent_id]  # (read with it, for _placement)
+    return Read(
+        article=articles[0] if articles else None,
+        identity=identities[0] if token and identities else None,
+        earlier=found[1][0] if found[1] else None,
+        parent=parent,
     )
 
 
@@ -247,8 +279,11 @@ async def comment_post(request: Any, article_id: int) -> Posted | None:
     if not form.is_valid():
         return _left("the form has errors")
     submission = views.submission_from_form(form.cleaned_data)
-    if submission.parent_id or submission.notify or "@" in submission.text:
-        return _left("a reply, a mention or a subscription")
+    if submission.notify or "@" in submission.text:
+        return _left("a mention or a subscription")
+    parent_id = submission.parent_id
+    if parent_id is not None and not 0 < parent_id <= MAX_ID:
+        return _left("no such comment to answer")
     try:
         body = services.comment_body(submission.text)
     except CommentRefused:
@@ -261,18 +296,25 @@ async def comment_post(request: Any, article_id: int) -> Posted | None:
         return services.comment_idempotency_key(
             nonce=submission.nonce,
             article_id=article_id,
-            parent_id=None,
+            parent_id=parent_id,
             identity_token=identity_token,
             body=body,
         )
 
-    article, known, earlier = await _reads(
-        article_id=article_id, token=token, key=key_for(token or ""), body=body
+    read = await _reads(
+        article_id=article_id,
+        token=token,
+        key=key_for(token or ""),
+        body=body,
+        parent_id=parent_id,
     )
+    article, parent, earlier = read.article, read.parent, read.earlier
     if article is None:
         return _left("no such article")
+    if parent_id is not None and parent is None:
+        return _left("no such comment to answer")
     identity, changed = services.guest_identity_change(
-        known, name=submission.name, email=submission.email
+        read.identity, name=submission.name, email=submission.email
     )
     key = key_for(identity.token)
     if earlier is not None and earlier[1] == key:
@@ -300,6 +342,8 @@ async def comment_post(request: Any, article_id: int) -> Posted | None:
         body, policy = services.comment_post_checks(
             article=article, identity=identity, body=body, moderation=moderation
         )
+        if parent is not None:
+            services.reply_check(parent=parent, article=article)
     except CommentRefused as refused:
         return _left(refused.message)
     comment = services.comment_new(
@@ -311,6 +355,7 @@ async def comment_post(request: Any, article_id: int) -> Posted | None:
         duplicate=earlier is not None,
         policy=policy,
         moderation=moderation,
+        parent=parent,
         honeypot=submission.honeypot,
         form_age_seconds=submission.form_age_seconds,
     )
@@ -332,13 +377,14 @@ async def comment_post(request: Any, article_id: int) -> Posted | None:
     write = _statements()["write new" if is_new else "write known"]
     row = await fastpath.fetchone(write, params)
     assert row is not None
-    comment_id, identity_id, event_id, data, may_notify = row[:5]
+    comment_id, identity_id, event_id, event_json, may_notify = row[:5]
     if comment_id is None:
         return _left("the same form at the same moment")  # Django shows it
     comment.pk = comment_id
     identity.pk = comment.identity_id = identity_id
     identity._state.adding = False
-    await _after_commit(article, comment, event_id=event_id, event=data)
+    event = None if event_json is None else json.loads(event_json)
+    await _after_commit(article, comment, event_id=event_id, event=event)
     return Posted(
         article, comment, identity, bool(may_notify) and published, root_paths
     )

@@ -360,6 +360,12 @@ def comment_post_checks(
     return body, article_check_open(article, moderation)
 
 
+def reply_check(*, parent: Comment, article: ArticlePage) -> None:
+    """A reply answers a published comment of the same article, or CommentRefused."""
+    if parent.article_id != article.pk or parent.status != APPROVED:
+        raise CommentRefused(_("On ne peut plus répondre à ce commentaire."))
+
+
 def comment_new(
     *,
     article: ArticlePage,
@@ -452,10 +458,8 @@ def comment_post(
     body, policy = comment_post_checks(
         article=article, identity=identity, body=body, moderation=moderation
     )
-    if parent is not None and (
-        parent.article_id != article.pk or parent.status != APPROVED
-    ):
-        raise CommentRefused(_("On ne peut plus répondre à ce commentaire."))
+    if parent is not None:
+        reply_check(parent=parent, article=article)
     key = comment_idempotency_key(
         nonce=nonce,
         article_id=article.pk,

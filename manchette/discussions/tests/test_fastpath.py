@@ -275,31 +275,86 @@ def test_everything_else_is_left_to_django_with_the_text_kept(
     article, post_moderation, answered_here
 ):
     parent = make_comment(article, author_name="Ana")
+    held = make_comment(article, status="pending")
     app = build_application()
 
     async def steps():
         async with _reader(app, "9.9.9.9") as reader:
             no_name = await _post(reader, article, nom="", texte="Mon texte gardé")
-            reply = await _post(reader, article, parent=str(parent.pk), cle="r")
             mention = await _post(reader, article, texte="@Ana oui", cle="m")
             follow = await _post(reader, article, notifier_suivi="on", cle="f")
+            to_held = await _post(
+                reader, article, parent=str(held.pk), texte="Réponse gardée", cle="h"
+            )
             other_site = await reader.post(
                 f"/commentaires/{article.pk}/poster/",
                 data=_form(cle="o"),
                 headers={"Origin": "https://ailleurs.example"},
             )
             unknown = await reader.post("/commentaires/999999/poster/", data=_form())
-        return no_name, reply, mention, follow, other_site, unknown
+        return no_name, mention, follow, to_held, other_site, unknown
 
-    no_name, reply, mention, follow, other_site, unknown = _run(steps())
+    no_name, mention, follow, to_held, other_site, unknown = _run(steps())
     assert answered_here == [False] * 6
     assert no_name.status_code == 400
     assert "Indiquez le nom" in no_name.text and "Mon texte gardé" in no_name.text
-    assert reply.status_code == mention.status_code == follow.status_code == 302
+    assert mention.status_code == follow.status_code == 302
     assert Comment.objects.filter(body_raw="@Ana oui").exists()
-    assert Comment.objects.filter(parent=parent).count() == 1
+    assert to_held.status_code == 400
+    assert "On ne peut plus répondre" in to_held.text
+    assert "Réponse gardée" in to_held.text
     assert other_site.status_code == 403
     assert unknown.status_code == 404
+    assert parent.children.count() == 0
+
+
+def test_a_reply_is_answered_here_and_placed_as_djangos_view_places_it(
+    article, post_moderation, answered_here
+):
+    """A reply below the deepest level attaches to it and names whom it answers."""
+    top = make_comment(article, author_name="Ana")
+    second = make_comment(article, parent=top, author_name="Basile")
+    third = make_comment(article, parent=second, author_name="Chloé")
+    app = build_application()
+
+    async def steps():
+        async with _reader(app) as reader:
+            first = await _post(reader, article, parent=str(top.pk), texte="Oui")
+            deep = await _post(
+                reader, article, parent=str(third.pk), texte="Tout à fait", cle="d"
+            )
+            return first, deep
+
+    first, deep = _run(steps())
+    assert answered_here == [True, True]
+    reply = Comment.objects.get(body_raw="Oui")
+    assert (reply.parent_id, reply.root_id, reply.depth) == (top.pk, top.pk, 1)
+    assert reply.reply_to_name == ""
+    deepest = Comment.objects.get(body_raw="Tout à fait")
+    assert (deepest.parent_id, deepest.root_id, deepest.depth) == (
+        second.pk,
+        top.pk,
+        2,
+    )
+    assert deepest.reply_to_name == "Chloé"
+    top.refresh_from_db()
+    second.refresh_from_db()
+    assert (top.reply_count, second.reply_count) == (2, 2)
+    assert first.headers["location"].endswith(f"#commentaire-{reply.pk}")
+    assert deep.headers["location"].endswith(f"#commentaire-{deepest.pk}")
+    with override_settings(DISCUSSIONS_FAST_PATH=False):
+        by_django = Client().post(
+            f"/commentaires/{article.pk}/poster/",
+            _form(parent=str(third.pk), texte="Par Django", cle="v"),
+        )
+    assert by_django.status_code == 302
+    placed = Comment.objects.get(body_raw="Par Django")
+    assert (placed.parent_id, placed.root_id, placed.depth, placed.reply_to_name) == (
+        deepest.parent_id,
+        deepest.root_id,
+        deepest.depth,
+        deepest.reply_to_name,
+    )
 
 
 def test_past_the_limit_django_refuses_in_french_with_the_text_kept(
