@@ -18,6 +18,22 @@ def _empty_cache():
     cache.clear()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test databases, and at the end, before pytest-django drops them, the
+    connections PostgreSQL's pool still holds closed (else the drop is refused: "is
+    being accessed by other users", and the database is left behind)."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            connection.close()
+            close_pool = getattr(connection, "close_pool", None)
+            if close_pool is not None:
+                close_pool()
+
+
 @pytest.fixture
 def site_tree(db):
     """A home page with the six standard sections, as the demo and a new install have."""

@@ -25,7 +25,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.exceptions import DisallowedHost, RequestDataTooBig
 from django.core.handlers.asgi import ASGIRequest
@@ -40,6 +39,7 @@ from wagtail.models.sites import (
 
 from manchette.core import fastpath
 from manchette.core.cache import async_cache
+from manchette.core.coroutines import django_call
 from manchette.core.db import instances_from_rows, select_all
 from manchette.core.fastpath import Receive, Scope, Send
 from manchette.core.http import client_ip, rate_limits_hit_and_get, same_origin
@@ -335,9 +335,9 @@ async def comment_post(request: Any, article_id: int) -> Posted | None:
     if over:
         return _left("a rate limit")
     if moderation is None:
-        moderation = await sync_to_async(moderation_settings)()
+        moderation = await django_call(moderation_settings)
     if root_paths is None:
-        root_paths = await sync_to_async(Site.get_site_root_paths)()
+        root_paths = await django_call(Site.get_site_root_paths)
     try:
         body, policy = services.comment_post_checks(
             article=article, identity=identity, body=body, moderation=moderation
@@ -431,10 +431,12 @@ async def _answer(request: Any, article_id: int) -> HttpResponseBase | None:
     try:
         if posted.may_notify:
             for listener in services.approval_listeners:
-                await sync_to_async(listener)(comment.pk)
+                await django_call(listener, comment_id=comment.pk)
         article._wagtail_cached_site_root_paths = posted.site_root_paths
         if views.wants_json(request):
-            payload = await sync_to_async(views.posted_json)(request, article, comment)
+            payload = await django_call(
+                views.posted_json, request=request, article=article, comment=comment
+            )
             return identity_cookie_set(JsonResponse(payload), posted.identity)
         url = views.posted_comment_url(article, comment)
     except Exception:

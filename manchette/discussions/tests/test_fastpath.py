@@ -410,3 +410,28 @@ def test_a_body_too_large_to_read_at_once_is_left_to_django(
     assert answered_here == [False]
     assert response.status_code == 400
     assert not Comment.objects.exists()
+
+
+def test_the_discussions_followers_are_told(article, post_moderation, answered_here):
+    from django.core import mail
+    from django.utils import timezone
+
+    from manchette.discussions import services
+    from manchette.discussions.models import Subscription
+
+    follower = services.identity_create(name="Suiveuse", email="suit@example.org")
+    Identity.objects.filter(pk=follower.pk).update(email_confirmed_at=timezone.now())
+    Subscription.objects.create(
+        identity=follower, article=article, kind="article", confirmed_at=timezone.now()
+    )
+    app = build_application()
+
+    async def steps():
+        async with _reader(app) as reader:
+            return await _post(reader, article, texte="Du nouveau")
+
+    response = _run(steps())
+    assert answered_here == [True]
+    assert response.status_code == 302
+    [message] = mail.outbox
+    assert message.to == ["suit@example.org"]
