@@ -28,7 +28,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from isso_posting import children, cpu_ticks, reference_loop  # noqa: E402
+from isso_posting import (  # noqa: E402
+    children,
+    cpu_ticks,
+    reference_loop,
+    wrk_result,
+)
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["MANCHETTE_TRUSTED_PROXIES"] = "127.0.0.1"
@@ -260,20 +265,14 @@ def post_load_wrk(
         started_token,
         *map(str, targets),
     ]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    line = next(x for x in output.splitlines() if x.startswith("RESULT "))
-    fields = dict(item.split("=") for item in line.split()[1:])
-    requests = int(fields["requests"])
+    result = wrk_result(command)
     return {
-        "requests": requests,
-        "rps": requests / float(fields["seconds"]),
-        "p50": float(fields["p50_ms"]),
-        "p99": float(fields["p99_ms"]),
+        **result,
         "statuses": {
-            "302": requests - int(fields["not_302"]),
-            "other": int(fields["not_302"]),
-            "other_statuses": fields["other_statuses"],
-            "errors": int(fields["errors"]),
+            "302": result["requests"] - result["unexpected"],
+            "other": result["unexpected"],
+            "other_statuses": result["other_statuses"],
+            "errors": result["errors"],
         },
     }
 

@@ -5,14 +5,9 @@
 -- application/json is refused) and answers 201 to a new comment; Origin and Referer
 -- are those a browser sends from the article page (Isso's CORS reads Origin).
 -- Arguments: the site's origin (http://host:port), then the number of articles.
-local threads = {}
-
-function setup(thread)
-  threads[#threads + 1] = thread
-  thread:set("poster", #threads)
-  thread:set("refused", 0)
-  thread:set("other_status", 0)
-end
+-- (setup, the count of unexpected answers and the RESULT line: wrk_posters.lua)
+dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "wrk_posters.lua")
+expected = 201
 
 function init(args)
   origin = args[1]
@@ -39,29 +34,5 @@ function request()
 end
 
 function response(status, headers, body)
-  if status ~= 201 then
-    refused = refused + 1
-    other_status = status
-  end
-end
-
-function done(summary, latency, requests)
-  local refused_total = 0
-  local other_statuses = ""
-  for _, thread in ipairs(threads) do
-    refused_total = refused_total + thread:get("refused")
-    local other = thread:get("other_status")
-    if other and other ~= 0 then
-      other_statuses = other_statuses .. other .. ","
-    end
-  end
-  io.write(string.format(
-    "RESULT requests=%d seconds=%.3f p50_ms=%.2f p99_ms=%.2f not_201=%d errors=%d other_statuses=%s\n",
-    summary.requests, summary.duration / 1e6,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    refused_total,
-    summary.errors.connect + summary.errors.read + summary.errors.write
-      + summary.errors.timeout,
-    other_statuses == "" and "-" or other_statuses
-  ))
+  answer_counted(status)
 end

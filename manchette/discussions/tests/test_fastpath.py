@@ -5,18 +5,14 @@ left to Django with the reader's text intact."""
 
 from __future__ import annotations
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
-
-import httpx
 import pytest
 from django.core.cache import cache, caches
 from django.db import connection
 from django.test import Client, override_settings
 
-from manchette.core import fastpath as core_fastpath
 from manchette.core.asgi import build_application
 from manchette.core.cache import RedisCache
+from manchette.core.tests.serving import asgi_reader, run_as_server
 from manchette.discussions import fastpath
 from manchette.discussions.forms import form_started_token
 from manchette.discussions.fragments import VERSION_KEY
@@ -40,7 +36,6 @@ pytestmark = [
     ),
 ]
 
-ORIGIN = "http://testserver"
 COOKIE = "manchette_commentaires"
 # What differs between two comments whoever writes them.
 OWN_COLUMNS = {"id", "created_at", "idempotency_key", "identity_id", "avatar_seed"}
@@ -67,27 +62,6 @@ def answered_here(monkeypatch):
 
     monkeypatch.setattr(fastpath, "handle", spy)
     return answered
-
-
-def _run(steps):
-    """As a server would: an event loop of its own, in a thread of its own, and the
-    pool it opened closed at the end (the test database must be dropped later)."""
-
-    async def main():
-        try:
-            return await steps
-        finally:
-            await core_fastpath.pools_close()
-
-    with ThreadPoolExecutor(max_workers=1) as executor:
-        return executor.submit(asyncio.run, main()).result()
-
-
-def _reader(app, address="5.5.5.5", **headers):
-    transport = httpx.ASGITransport(app=app, client=(address, 4000))
-    return httpx.AsyncClient(
-        transport=transport, base_url=ORIGIN, headers={"Origin": ORIGIN, **headers}
-    )
 
 
 def _form(**fields):
@@ -123,14 +97,14 @@ def test_a_guest_comments_and_is_sent_to_their_comment_without_django(
     version_before = cache.get(VERSION_KEY.format(article.pk))
 
     async def steps():
-        async with _reader(app) as reader:
+        async with asgi_reader(app) as reader:
             first = await _post(reader, article, texte="Premier avis\n\nSuite")
             second = await _post(
                 reader, article, nom="Camille D.", texte="Second avis", cle="n2"
             )
             return first, second
 
-    first, second = _run(steps())
+    first, second = run_as_server(steps())
     assert answered_here == [True, True]
     comments = list(Comment.objects.order_by("pk"))
     assert [c.body_html for c in comments] == [
@@ -171,10 +145,10 @@ def test_the_comment_is_the_one_djangos_view_makes(
     app = build_application()
 
     async def steps():
-        async with _reader(app, "7.7.7.7") as reader:
+        async with asgi_reader(app, "7.7.7.7") as reader:
             return await _post(reader, article, texte=text)
 
-    fast = _run(steps())
+    fast = run_as_server(steps())
     with override_settings(DISCUSSIONS_FAST_PATH=False):
         django = Client(REMOTE_ADDR="7.7.7.7").post(
             f"/commentaires/{other.pk}/poster/", _form(texte=text)
@@ -210,12 +184,12 @@ def test_a_form_sent_twice_makes_one_comment(article, post_moderation, answered_
     app = build_application()
 
     async def steps():
-        async with _reader(app) as reader:
+        async with asgi_reader(app) as reader:
             first = await _post(reader, article)
             again = await _post(reader, article)  # the same key: Django finds it
             return first, again
 
-    first, again = _run(steps())
+    first, again = run_as_server(steps())
     comment = Comment.objects.get()
     assert answered_here == [True, False]
     assert first.headers["location"] == again.headers["location"]
@@ -230,10 +204,10 @@ def test_a_held_comment_waits_and_counts_nothing(article, answered_here):
     app = build_application()
 
     async def steps():
-        async with _reader(app) as reader:
+        async with asgi_reader(app) as reader:
             return await _post(reader, article, texte="À relire <script>x</script>")
 
-    response = _run(steps())
+    response = run_as_server(steps())
     comment = Comment.objects.get()
     assert answered_here == [True]
     assert comment.status == "pending" and comment.signals == ["pre_moderation"]
@@ -253,7 +227,7 @@ def test_with_javascript_the_answer_is_the_comment_html(
     app = build_application()
 
     async def steps():
-        async with _reader(app, Accept="application/json") as reader:
+        async with asgi_reader(app, Accept="application/json") as reader:
             # as discussions.js sends it: FormData, so multipart
             return await reader.post(
                 f"/commentaires/{article.pk}/poster/",
@@ -261,7 +235,7 @@ def test_with_javascript_the_answer_is_the_comment_html(
                 files={"fichier": ("vide.txt", b"")},
             )
 
-    response = _run(steps())
+    response = run_as_server(steps())
     comment = Comment.objects.get()
     assert answered_here == [True]
     body = response.json()
@@ -279,7 +253,7 @@ def test_everything_else_is_left_to_django_with_the_text_kept(
     app = build_application()
 
     async def steps():
-        async with _reader(app, "9.9.9.9") as reader:
+        async with asgi_reader(app, "9.9.9.9") as reader:
             no_name = await _post(reader, article, nom="", texte="Mon texte gardé")
             mention = await _post(reader, article, texte="@Ana oui", cle="m")
             follow = await _post(reader, article, notifier_suivi="on", cle="f")
@@ -294,7 +268,7 @@ def test_everything_else_is_left_to_django_with_the_text_kept(
             unknown = await reader.post("/commentaires/999999/poster/", data=_form())
         return no_name, mention, follow, to_held, other_site, unknown
 
-    no_name, mention, follow, to_held, other_site, unknown = _run(steps())
+    no_name, mention, follow, to_held, other_site, unknown = run_as_server(steps())
     assert answered_here == [False] * 6
     assert no_name.status_code == 400
     assert "Indiquez le nom" in no_name.text and "Mon texte gardé" in no_name.text
@@ -318,14 +292,14 @@ def test_a_reply_is_answered_here_and_placed_as_djangos_view_places_it(
     app = build_application()
 
     async def steps():
-        async with _reader(app) as reader:
+        async with asgi_reader(app) as reader:
             first = await _post(reader, article, parent=str(top.pk), texte="Oui")
             deep = await _post(
                 reader, article, parent=str(third.pk), texte="Tout à fait", cle="d"
             )
             return first, deep
 
-    first, deep = _run(steps())
+    first, deep = run_as_server(steps())
     assert answered_here == [True, True]
     reply = Comment.objects.get(body_raw="Oui")
     assert (reply.parent_id, reply.root_id, reply.depth) == (top.pk, top.pk, 1)
@@ -363,13 +337,13 @@ def test_past_the_limit_django_refuses_in_french_with_the_text_kept(
     app = build_application()
 
     async def steps():
-        async with _reader(app, "8.8.8.8") as reader:
+        async with asgi_reader(app, "8.8.8.8") as reader:
             return [
                 await _post(reader, article, texte=f"Avis numéro {n}", cle=f"k{n}")
                 for n in range(7)
             ]
 
-    answers = _run(steps())
+    answers = run_as_server(steps())
     assert [r.status_code for r in answers] == [302] * 5 + [429] * 2
     assert answered_here == [True] * 5 + [False] * 2
     assert "Patientez une minute" in answers[-1].text
@@ -386,11 +360,11 @@ def test_a_signed_in_reader_is_left_to_django(
     app = build_application()
 
     async def steps():
-        async with _reader(app) as reader:
+        async with asgi_reader(app) as reader:
             reader.cookies.update({k: m.value for k, m in client.cookies.items()})
             return await _post(reader, article, nom="", consentement="")
 
-    response = _run(steps())
+    response = run_as_server(steps())
     assert answered_here == [False]
     assert response.status_code == 302
     assert Comment.objects.get().identity.user == user
@@ -402,11 +376,11 @@ def test_a_body_too_large_to_read_at_once_is_left_to_django(
     app = build_application()
 
     async def steps():
-        async with _reader(app) as reader:
+        async with asgi_reader(app) as reader:
             return await _post(reader, article, texte="Très long. " * 100)
 
     with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=500):
-        response = _run(steps())
+        response = run_as_server(steps())
     assert answered_here == [False]
     assert response.status_code == 400
     assert not Comment.objects.exists()
@@ -427,10 +401,10 @@ def test_the_discussions_followers_are_told(article, post_moderation, answered_h
     app = build_application()
 
     async def steps():
-        async with _reader(app) as reader:
+        async with asgi_reader(app) as reader:
             return await _post(reader, article, texte="Du nouveau")
 
-    response = _run(steps())
+    response = run_as_server(steps())
     assert answered_here == [True]
     assert response.status_code == 302
     [message] = mail.outbox

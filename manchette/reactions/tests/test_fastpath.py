@@ -6,18 +6,16 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
-import httpx
 import pytest
 from django.core import signing
 from django.core.cache import caches
 from django.db import connection
 from django.test import Client, override_settings
 
-from manchette.core import fastpath as core_fastpath
 from manchette.core.asgi import build_application
 from manchette.core.cache import RedisCache
+from manchette.core.tests.serving import asgi_reader, run_as_server
 from manchette.reactions import conf, fastpath
 from manchette.reactions.models import Reaction, ReactionCount, ReactionKind
 
@@ -30,8 +28,6 @@ pytestmark = [
         "answers these requests, as test_views checks)",
     ),
 ]
-
-ORIGIN = "http://testserver"
 
 
 @pytest.fixture
@@ -48,27 +44,8 @@ def answered_here(monkeypatch):
     return answered
 
 
-def _run(steps):
-    """As a server would: an event loop of its own, in a thread of its own, and the
-    pool it opened closed at the end (the test database must be dropped later)."""
-
-    async def main():
-        try:
-            return await steps
-        finally:
-            await core_fastpath.pools_close()
-
-    with ThreadPoolExecutor(max_workers=1) as executor:
-        return executor.submit(asyncio.run, main()).result()
-
-
 def _reader(app, address="5.5.5.5"):
-    transport = httpx.ASGITransport(app=app, client=(address, 4000))
-    return httpx.AsyncClient(
-        transport=transport,
-        base_url=ORIGIN,
-        headers={"Accept": "application/json", "Origin": ORIGIN},
-    )
+    return asgi_reader(app, address, Accept="application/json")
 
 
 async def _react(reader, article_id, **data):
@@ -100,7 +77,7 @@ def test_a_reader_gives_changes_and_withdraws_a_reaction_without_django(
             removed = await _react(reader, article.pk, action="remove")
             return given, changed, state, removed
 
-    given, changed, state, removed = _run(steps())
+    given, changed, state, removed = run_as_server(steps())
     assert answered_here == [True] * 5
     assert given.status_code == 200 and given.json()["mine"] == "triste"
     assert conf.READER_COOKIE in given.cookies
@@ -129,7 +106,7 @@ def test_the_answers_are_the_views_answers(article, answered_here):
             fast = await reader.get(f"/lecteur/reactions/{article.pk}/etat.json")
             return fast, dict(reader.cookies)
 
-    fast, cookies = _run(steps())
+    fast, cookies = run_as_server(steps())
     client = Client()
     client.cookies.load(cookies)
     django = client.get(f"/lecteur/reactions/{article.pk}/etat.json")
@@ -163,7 +140,7 @@ def test_a_tampered_or_forged_cookie_is_refused_cleanly_and_dropped(
                 answers.append((refused, state))
         return answers
 
-    for refused, state in _run(steps()):
+    for refused, state in run_as_server(steps()):
         assert refused.status_code == 400
         assert "témoin de lecteur" in refused.json()["error"]
         assert 'manchette_lecteur=""' in refused.headers["set-cookie"]  # deleted
@@ -184,7 +161,7 @@ def test_a_post_from_another_site_is_refused(article, answered_here):
                 headers={"Origin": "https://evil.example"},
             )
 
-    response = _run(steps())
+    response = run_as_server(steps())
     assert answered_here == [True]
     assert response.status_code == 403
     assert "ne vient pas de ce site" in response.text
@@ -206,7 +183,7 @@ def test_a_closed_section_and_an_unknown_article_are_refused(
             missing_state = await reader.get("/lecteur/reactions/999999/etat.json")
             return closed, missing, missing_state
 
-    closed, missing, missing_state = _run(steps())
+    closed, missing, missing_state = run_as_server(steps())
     assert answered_here == [True, True, True]
     assert closed.status_code == 403 and "fermées" in closed.json()["error"]
     assert missing.status_code == 404 and "n’existe pas" in missing.json()["error"]
@@ -221,7 +198,7 @@ def test_an_unknown_kind_gets_a_clear_message(article, answered_here):
         async with _reader(app) as reader:
             return await _react(reader, article.pk, kind="<script>")
 
-    response = _run(steps())
+    response = run_as_server(steps())
     assert response.status_code == 400
     assert "n’existe pas" in response.json()["error"]
     assert not Reaction.objects.exists()
@@ -243,7 +220,7 @@ def test_the_per_address_limits_hold(article, answered_here):
                 new_readers.append(await _react(fresh, article.pk, kind="utile"))
         return burst, new_readers
 
-    burst, new_readers = _run(steps())
+    burst, new_readers = run_as_server(steps())
     assert [r.status_code for r in burst] == [200, 200, 200, 429]
     assert "Patientez une minute" in burst[-1].json()["error"]
     assert [r.status_code for r in new_readers] == [200, 200, 429]
@@ -268,7 +245,7 @@ def test_a_signed_in_reader_and_the_form_without_javascript_stay_with_django(
             )
             return signed_in, form
 
-    signed_in, form = _run(steps())
+    signed_in, form = run_as_server(steps())
     assert answered_here == [False, False]
     assert signed_in.status_code == 200 and signed_in.json()["mine"] == "utile"
     assert form.status_code == 303
@@ -298,7 +275,7 @@ def test_concurrent_readers_through_the_fast_path_lose_no_count(article, answere
     async def steps():
         return await asyncio.gather(*(reader(n) for n in range(readers)))
 
-    held = _run(steps())
+    held = run_as_server(steps())
     expected = Counter(kind for kind in held if kind)
     assert all(answered_here) and len(answered_here) == readers * rounds
     assert _counts(article.pk) == dict(expected)
@@ -322,6 +299,6 @@ def test_a_host_the_site_does_not_serve_gets_a_400_as_from_django(
                 headers={"Host": "evil.example"},
             )
 
-    response = _run(steps())
+    response = run_as_server(steps())
     assert answered_here == [True]
     assert response.status_code == 400
