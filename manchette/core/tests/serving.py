@@ -9,10 +9,23 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import pytest
+from django.core.cache import caches
+from django.db import connection
 
 from manchette.core import fastpath
+from manchette.core.cache import RedisCache
 
 ORIGIN = "http://testserver"
+
+
+def fast_path_only(why_elsewhere: str) -> Any:
+    """The mark of tests of a fast path: it serves PostgreSQL + Redis sites only."""
+    return pytest.mark.skipif(
+        connection.vendor != "postgresql"
+        or not isinstance(caches["default"], RedisCache),
+        reason=f"the fast path serves PostgreSQL + Redis sites only ({why_elsewhere})",
+    )
 
 
 def run_as_server(steps: Coroutine[Any, Any, Any]) -> Any:

@@ -6,13 +6,11 @@ left to Django with the reader's text intact."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache, caches
-from django.db import connection
+from django.core.cache import cache
 from django.test import Client, override_settings
 
 from manchette.core.asgi import build_application
-from manchette.core.cache import RedisCache
-from manchette.core.tests.serving import asgi_reader, run_as_server
+from manchette.core.tests.serving import asgi_reader, fast_path_only, run_as_server
 from manchette.discussions import fastpath
 from manchette.discussions.forms import form_started_token
 from manchette.discussions.fragments import VERSION_KEY
@@ -28,12 +26,7 @@ from manchette.newsroom.tests.factories import make_article
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql"
-        or not isinstance(caches["default"], RedisCache),
-        reason="the fast path serves PostgreSQL + Redis sites only (elsewhere Django "
-        "answers every comment, as test_views checks)",
-    ),
+    fast_path_only("elsewhere Django answers every comment, as test_views checks"),
 ]
 
 COOKIE = "manchette_commentaires"

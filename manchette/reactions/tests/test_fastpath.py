@@ -9,24 +9,16 @@ from collections import Counter
 
 import pytest
 from django.core import signing
-from django.core.cache import caches
-from django.db import connection
 from django.test import Client, override_settings
 
 from manchette.core.asgi import build_application
-from manchette.core.cache import RedisCache
-from manchette.core.tests.serving import asgi_reader, run_as_server
+from manchette.core.tests.serving import asgi_reader, fast_path_only, run_as_server
 from manchette.reactions import conf, fastpath
 from manchette.reactions.models import Reaction, ReactionCount, ReactionKind
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql"
-        or not isinstance(caches["default"], RedisCache),
-        reason="the fast path serves PostgreSQL + Redis sites only (elsewhere Django "
-        "answers these requests, as test_views checks)",
-    ),
+    fast_path_only("elsewhere Django answers these requests, as test_views checks"),
 ]
 
 
