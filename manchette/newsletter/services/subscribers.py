@@ -16,6 +16,7 @@ from manchette.core.http import rate_limit_hit
 from manchette.newsletter import conf
 from manchette.newsletter.models import (
     Delivery,
+    Edition,
     ListEvent,
     ListEventKind,
     ListKind,
@@ -225,7 +226,12 @@ def subscription_cancel(
     *, subscriber: Subscriber, list_id: int | None, edition_id: int | None = None
 ) -> None:
     """One-click unsubscribe: from the list of the email it came from (or from
-    every list when the link names none)."""
+    every list when the link names none). The link's edition may have been deleted
+    since the email went out: the leave is then counted on no edition."""
+    if edition_id is not None:
+        edition_id = (
+            Edition.objects.filter(pk=edition_id).values_list("pk", flat=True).first()
+        )
     subscriptions = subscriber.subscriptions.all()
     if list_id is not None:
         subscriptions = subscriptions.filter(newsletter_list_id=list_id)

@@ -166,3 +166,26 @@ def test_tampered_unsubscribe_token_is_refused(client):
     )
     assert response.status_code == 404
     assert subscriber.subscriptions.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unsubscribe_link_of_a_deleted_edition_still_unsubscribes(client):
+    """The admin lets an editor delete an edition once sent; the links of its
+    emails must unsubscribe all the same (the request used to fail at COMMIT on
+    the foreign key of the leave event to the edition: a 500, nobody unsubscribed)."""
+    newsletter_list = default_list()
+    subscriber = make_subscriber(lists=[newsletter_list])
+    edition = make_edition(newsletter_list)
+    token = tokens.unsubscribe_token(
+        subscriber, list_id=newsletter_list.pk, edition_id=edition.pk
+    )
+    edition.delete()
+    response = client.post(
+        reverse("newsletter:unsubscribe", args=[token]),
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200
+    assert not subscriber.subscriptions.exists()
+    [left] = ListEvent.objects.filter(kind="left")
+    assert (left.newsletter_list_id, left.edition_id) == (newsletter_list.pk, None)
