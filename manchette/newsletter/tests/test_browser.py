@@ -6,22 +6,21 @@ request to any other host on the way."""
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable
-from typing import TypeVar
 
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.db import connection, connections
-from django.test import TestCase
 
 from manchette.newsletter import services
 from manchette.newsletter.models import Subscriber
 from manchette.newsletter.tests.factories import default_list, make_edition
 from manchette.newsroom.models import ArticlePage
 from manchette.newsroom.tests import test_browser as newsroom_browser
-from manchette.newsroom.tests.test_browser import SEED_TITLE, reader_tab
+from manchette.newsroom.tests.test_browser import (
+    SEED_TITLE,
+    reader_tab,
+    seen_by_the_server,
+)
 
 # The newsroom's module-scoped demo server, offered here under its own name.
 newsroom_demo_server = newsroom_browser.demo_server
@@ -33,44 +32,8 @@ pytestmark = [
 ]
 
 
-T = TypeVar("T")
-
-
 def _path(url: str) -> str:
     return re.sub(r"^https?://[^/]+", "", url)
-
-
-def seen_by_the_server(function: Callable[[], T]) -> T:
-    """Run `function` so that the live server sees what it writes, with what it
-    defers to after the commit (the emails).
-
-    On SQLite's in-memory test database the server shares the test's connection:
-    `function` runs here, in the test's transaction, and its after-commit work when
-    it returns. On PostgreSQL the server's thread has a connection of its own and
-    sees only committed rows, and the test's transaction is never committed (an
-    edition made there is unknown to the server, whose unsubscribe then fails on the
-    foreign key to it): `function` runs in a thread of its own, whose connection
-    commits. The demo server's fixture empties the database at the module's end, as
-    it does for the rows the server itself commits."""
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            return function()
-    outcome: dict[str, object] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = function()
-        except BaseException as error:  # raised again below
-            outcome["error"] = error
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run, name="committed-beside-the-test")
-    thread.start()
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
-    return outcome["value"]  # type: ignore[return-value]
 
 
 def test_reader_signs_up_confirms_changes_preferences_and_unsubscribes(

@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections
+from django.test import TestCase
 from pytest_django.live_server_helper import LiveServer
 from wagtail.models import Page
 
@@ -127,6 +130,41 @@ def reader_tab(
         assert reader.other_hosts == [], "requests to other hosts"
     finally:
         context.close()
+
+
+T = TypeVar("T")
+
+
+def seen_by_the_server(function: Callable[[], T]) -> T:
+    """Run `function` so that the live server sees what it writes, with what it
+    defers to after the commit (the emails).
+
+    On SQLite's in-memory test database the server shares the test's connection:
+    `function` runs here, in the test's transaction, and its after-commit work when
+    it returns. On PostgreSQL the server's thread has a connection of its own and
+    sees only committed rows, and the test's transaction is never committed (nor
+    left by `django_db_blocker.unblock()`): `function` runs in a thread of its own,
+    whose connection commits. The demo server's fixture empties the database at the
+    module's end, as it does for the rows the server itself commits."""
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return function()
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = function()
+        except BaseException as error:  # raised again below
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, name="committed-beside-the-test")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]  # type: ignore[return-value]
 
 
 @pytest.fixture

@@ -25,7 +25,13 @@ from wagtail.embeds.models import Embed
 
 from manchette.newsroom.models import ArticlePage, SectionPage
 from manchette.newsroom.tests import test_browser as newsroom_browser
-from manchette.newsroom.tests.test_browser import DESKTOP, PHONE, SEED_TITLE, reader_tab
+from manchette.newsroom.tests.test_browser import (
+    DESKTOP,
+    PHONE,
+    SEED_TITLE,
+    reader_tab,
+    seen_by_the_server,
+)
 from manchette.trust.models import LegalIdentity
 
 newsroom_demo_server = newsroom_browser.demo_server
@@ -206,14 +212,13 @@ def _public_texts(reader, section: SectionPage) -> dict[str, str]:
     return texts
 
 
-def test_an_embargoed_article_is_invisible_everywhere_until_its_time(
-    browser, server, django_db_blocker
-):
+def test_an_embargoed_article_is_invisible_everywhere_until_its_time(browser, server):
     from manchette.trust import services
 
     title = "Le rapport sur les satellites sous embargo"
     at = timezone.now() + timedelta(hours=3)
-    with django_db_blocker.unblock():
+
+    def embargoed() -> tuple[SectionPage, str]:
         section = SectionPage.objects.get(slug="economie")
         article = ArticlePage(
             title=title,
@@ -227,7 +232,9 @@ def test_an_embargoed_article_is_invisible_everywhere_until_its_time(
         link = services.partner_link_create(
             article=article, partner="Agence partenaire", expires_at=at, user=None
         )
-        partner_url = services.partner_link_url(link=link)
+        return section, services.partner_link_url(link=link)
+
+    section, partner_url = seen_by_the_server(embargoed)
     path = "/" + partner_url.split("/", 3)[3]
 
     with reader_tab(browser, server) as reader:
@@ -286,10 +293,11 @@ def test_a_readers_visit_sets_no_cookie_missing_from_the_privacy_policy(
 
 
 def test_an_embed_loads_nothing_before_consent_and_refusing_is_one_click(
-    browser, server, django_db_blocker
+    browser, server
 ):
     video = "https://www.youtube.com/watch?v=consentement"
-    with django_db_blocker.unblock():
+
+    def concert() -> None:
         Embed.objects.get_or_create(
             hash=get_embed_hash(video),
             defaults={
@@ -308,6 +316,7 @@ def test_an_embed_loads_nothing_before_consent_and_refusing_is_one_click(
         section.add_child(instance=article)
         article.save_revision().publish()
 
+    seen_by_the_server(concert)
     context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
     page = context.new_page()
     outside = []
