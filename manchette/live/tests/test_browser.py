@@ -108,6 +108,37 @@ def test_a_flash_reaches_an_open_page_live_even_across_a_network_cut(
     context.close()
 
 
+def test_the_stream_opens_when_the_subscribers_scripts_arrive_after_live_js(
+    browser, asgi_server, third_party_requests
+):
+    """live.js is a deferred script: it must wait for the scripts after it (the
+    banner's, the comments') to subscribe, however late they arrive, before it opens
+    the page's one stream; it used to look once, find no subscriber when flashes.js
+    was still downloading, and never open it (the page got no flash until reloaded)."""
+    from playwright.sync_api import expect
+
+    tree = make_site()
+    article = make_article(tree.sections["international"], title="Un article lent")
+    connection.close()
+    context, page = reader_page(browser, asgi_server, third_party_requests)
+    held = []  # flashes.js, held back until live.js has run (and its timers fired)
+    page.route("**/static/flashes/flashes.js", lambda route: held.append(route))
+    page.goto(asgi_server + article.url, wait_until="commit")
+    page.wait_for_function("() => window.ManchetteLive !== undefined")
+    page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 50))")
+    assert len(held) == 1
+    with page.expect_response("**/flashs/actifs.json"):
+        held[0].continue_()
+    page.wait_for_load_state("domcontentloaded")
+
+    flash_publish(text="Un flash pour une page lente")
+    expect(
+        page.locator(".flash__text", has_text="Un flash pour une page lente")
+    ).to_be_visible(timeout=APPEAR_MS)
+    assert third_party_requests == []
+    context.close()
+
+
 @pytest.mark.skipif(
     not HAS_LIVE_STATUS, reason="ArticlePage.live_status is not in newsroom yet"
 )

@@ -15,6 +15,7 @@
   var pollTimer = null;
   var reconnectTimer = null;
   var started = false;
+  var domReady = false;  // DOMContentLoaded (or "load") has come
 
   function channelsPath() {
     var names = [];
@@ -108,13 +109,25 @@
         seen: {}
       });
       if (started) { started = false; start(); }  // a late subscriber: one new stream
+      else if (domReady) start();  // the first one, from a script added afterwards
     }
   };
-  // Deferred scripts have all run (and subscribed) when DOMContentLoaded fires.
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
+  // Deferred scripts have all run (and subscribed) when DOMContentLoaded fires: wait
+  // for it. This script is deferred too, so it runs while readyState is already
+  // "interactive"; starting on a timer instead raced the scripts after it that were
+  // still downloading (flashes.js), found no subscriber, and the page never opened
+  // its stream. A script run after DOMContentLoaded (async, added later) starts at
+  // "load"; a subscriber that comes after that starts the stream itself.
+  function ready() {
+    if (domReady) return;
+    domReady = true;
+    start();
+  }
+  if (document.readyState === "complete") {
+    ready();
   } else {
-    setTimeout(start, 0);
+    document.addEventListener("DOMContentLoaded", ready);
+    window.addEventListener("load", ready);
   }
 })();
 
