@@ -159,15 +159,7 @@ return found
         return str(django_cache._servers[0])
 
     def _async_client(self) -> Any:
-        django_cache: Any = self  # Django's internals, untyped in the stubs
-        server = django_cache._servers[0]
-        clients = _async_clients.setdefault(asyncio.get_running_loop(), {})
-        client = clients.get(server)
-        if client is None:
-            import redis.asyncio
-
-            client = clients[server] = redis.asyncio.Redis.from_url(server)
-        return client
+        return async_redis(self.server())
 
     def _serializer(self) -> Any:
         django_cache: Any = self
@@ -222,6 +214,18 @@ _async_clients: weakref.WeakKeyDictionary[Any, dict[str, Any]] = (
     weakref.WeakKeyDictionary()
 )
 _async_scripts: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+
+def async_redis(url: str, **options: Any) -> Any:
+    """This event loop's redis.asyncio client for `url` (made with `options` the
+    first time), shared by whoever asks in this process."""
+    clients = _async_clients.setdefault(asyncio.get_running_loop(), {})
+    client = clients.get(url)
+    if client is None:
+        import redis.asyncio
+
+        client = clients[url] = redis.asyncio.Redis.from_url(url, **options)
+    return client
 
 
 @functools.cache

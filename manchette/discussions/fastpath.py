@@ -227,11 +227,14 @@ async def _reads(
             statements["earlier"],
             [key, article_id, services.duplicate_since(), body, key],
         ),
-        (statements["identity"], [token or ""]),
     ]
+    if token:
+        reads.append((statements["identity"], [token]))
     if parent_id:
         reads.append((statements["parent"], [parent_id, parent_id]))
     found = await fastpath.fetchall_together(reads)
+    found_identities = found[2] if token else []
+    found_comments = found[-1] if parent_id else []
     articles = instances_from_rows(
         ArticlePage,
         found[0],
@@ -241,7 +244,7 @@ async def _reads(
     )
     identities = instances_from_rows(
         Identity,
-        found[2],
+        found_identities,
         columns=select_all(Identity, "postgresql")[1],
         wrapper=wrapper,
     )
@@ -249,7 +252,7 @@ async def _reads(
         c.pk: c
         for c in instances_from_rows(
             Comment,
-            found[3] if parent_id else [],
+            found_comments,
             columns=select_all(Comment, "postgresql")[1],
             wrapper=wrapper,
         )
@@ -259,7 +262,7 @@ async def _reads(
         parent.parent = comments[parent.parent_id]  # (read with it, for _placement)
     return Read(
         article=articles[0] if articles else None,
-        identity=identities[0] if token and identities else None,
+        identity=identities[0] if identities else None,
         earlier=found[1][0] if found[1] else None,
         parent=parent,
     )

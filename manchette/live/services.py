@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
-import weakref
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -16,6 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from manchette.core.cache import async_redis
 from manchette.core.db import row_insert
 from manchette.live import conf
 from manchette.live.models import LiveEvent
@@ -71,25 +70,13 @@ def _redis_publish(live_event: LiveEvent) -> None:
         logger.exception("live event %s not published on Redis", live_event.pk)
 
 
-_async_clients: weakref.WeakKeyDictionary[Any, dict[str, Any]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 async def event_published_async(live_event: LiveEvent) -> None:
     """For the ASGI fast paths, which store their event in their own statement
     (event_data checks it): push it to every server process once committed."""
     url = conf.redis_url()
     if not url:
         return
-    clients = _async_clients.setdefault(asyncio.get_running_loop(), {})
-    client = clients.get(url)
-    if client is None:
-        import redis.asyncio
-
-        client = clients[url] = redis.asyncio.Redis.from_url(
-            url, socket_timeout=2, socket_connect_timeout=2
-        )
+    client = async_redis(url, socket_timeout=2, socket_connect_timeout=2)
     try:
         await client.publish(conf.redis_channel(), redis_message(live_event))
     except Exception:
